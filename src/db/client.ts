@@ -1,0 +1,80 @@
+import { drizzle, type MySql2Database } from "drizzle-orm/mysql2";
+import mysql from "mysql2/promise";
+import * as schema from "../../schema/index.js";
+
+/** Drizzle over a mysql2 pool; `$client` is that pool, for bulk reads with rows as arrays. */
+export type Db = MySql2Database<typeof schema> & { $client: mysql.Pool };
+
+export interface Database {
+  db: Db;
+  pool: mysql.Pool;
+  /**
+   * Where the read model reads: one replica when replicas are configured, else `db`.
+   * All of its queries (change polling and loads) must reach the same server, because
+   * it compares that server's UPDATE_TIME with that server's clock; drizzle's
+   * withReplicas sends execute() to the primary and select() to a random replica, so
+   * a lagging replica would make it miss changes.
+   */
+  readDb: Db;
+  /** The pool behind readDb when it is a replica's. */
+  readPool?: mysql.Pool;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  poolSize?: number;
+  /** Fail fast when the server is gone, so callers can answer 503 in time. */
+  connectTimeoutMs?: number;
+  /** Read replicas; each process picks one at random, which spreads several workers over them. */
+  replicaUrls?: readonly string[];
+}
+
+function createPool(url: string, options: DatabaseOptions): mysql.Pool {
+  return mysql.createPool({
+    uri: url,
+    connectionLimit: options.poolSize ?? 10,
+    connectTimeout: options.connectTimeoutMs ?? 2000,
+    // Legacy text columns are utf8mb4; BIGINT timestamps fit in a double.
+    charset: "UTF8MB4_GENERAL_CI",
+    supportBigNumbers: true,
+    enableKeepAlive: true,
+  });
+}
+
+export function createDatabase(url: string, options: DatabaseOptions = {}): Database {
+  const pool = createPool(url, options);
+  const db = drizzle(pool, { schema, mode: "default" });
+  const replicaUrls = options.replicaUrls ?? [];
+  if (replicaUrls.length === 0) return { db, pool, readDb: db, close: () => pool.end() };
+
+  const readPool = createPool(replicaUrls[Math.floor(Math.random() * replicaUrls.length)]!, options);
+  return {
+    db,
+    pool,
+    readDb: drizzle(readPool, { schema, mode: "default" }),
+    readPool,
+    close: async () => {
+      await Promise.all([pool.end(), readPool.end()]);
+    },
+  };
+}
+
+export interface PoolUsage {
+  /** Connections checked out by a query right now. */
+  inUse: number;
+  /** Queries waiting for a connection because all of them are in use. */
+  waiting: number;
+}
+
+/** mysql2 keeps these counts in private queues of its callback pool; nothing public exposes them. */
+export function poolUsage(pool: mysql.Pool): PoolUsage {
+  const core = pool.pool as unknown as {
+    _allConnections: { length: number };
+    _freeConnections: { length: number };
+    _connectionQueue: { length: number };
+  };
+  return {
+    inUse: core._allConnections.length - core._freeConnections.length,
+    waiting: core._connectionQueue.length,
+  };
+}
