@@ -1,0 +1,87 @@
+/**
+ * Builds the HTTP application. Everything it needs comes in through createApp(), so
+ * tests run it in-process with app.request() and integration tests on a real port.
+ */
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { AppDeps, AppEnv, Clock } from "./app-env.js";
+import type { Config } from "./config.js";
+import type { Database } from "./db/client.js";
+import { requestLogging, silentLogger, type Logger } from "./http/logging.js";
+import { createMetrics, databasePools, type Metrics } from "./http/metrics.js";
+import { requestTimeout } from "./http/timeout.js";
+import { ReadModel } from "./readmodel/store.js";
+import { healthRoutes } from "./routes/health.js";
+import { legacySiteRoutes } from "./routes/legacy-site.js";
+import { openApiRoutes } from "./routes/openapi.js";
+import { rpcV5Routes } from "./routes/rpc-v5.js";
+import { metricsRoutes } from "./routes/metrics.js";
+import { DatabaseRateLimitStore, RateLimiter, type RateLimitStore } from "./rpc/rate-limit.js";
+import { RowEncoder } from "./rpc/rows.js";
+
+export interface CreateAppOptions {
+  db: Database;
+  config: Config;
+  clock?: Clock;
+  /** Defaults to a read model over `db`; pass one to share it or to control refreshes. */
+  readModel?: ReadModel;
+  rateLimitStore?: RateLimitStore;
+  onError?: (error: unknown) => void;
+  /** One JSON line per request; silent by default so in-process tests print nothing. */
+  logger?: Logger;
+  /** Defaults to this process's metrics over db's pools; the cluster passes aggregated ones. */
+  metrics?: Metrics;
+}
+
+export interface App {
+  hono: Hono<AppEnv>;
+  deps: AppDeps;
+}
+
+export function createApp(options: CreateAppOptions): App {
+  const { db, config } = options;
+  const clock = options.clock ?? { now: () => Date.now() };
+  const readModel =
+    options.readModel ??
+    new ReadModel(db.readDb, {
+      refreshIntervalMs: config.REFRESH_INTERVAL_MS,
+      now: clock.now,
+      onError: options.onError,
+      onRefresh: ({ sources, durationMs }) =>
+        (options.logger ?? silentLogger).info({ sources, durationMs: Math.round(durationMs) }, "package data reloaded"),
+    });
+  const deps: AppDeps = {
+    config,
+    clock,
+    readModel,
+    rateLimiter: new RateLimiter(
+      options.rateLimitStore ?? new DatabaseRateLimitStore(db.db),
+      { limit: config.RATE_LIMIT_REQUESTS, windowSeconds: config.RATE_LIMIT_WINDOW },
+      options.onError,
+    ),
+    encoder: new RowEncoder(config.SNAPSHOT_URI),
+  };
+
+  const metrics = options.metrics ?? createMetrics({ pools: databasePools(db) });
+
+  const hono = new Hono<AppEnv>();
+  // Outermost first: a timed-out request is still logged and counted.
+  hono.use("*", requestLogging(options.logger ?? silentLogger));
+  hono.use("*", metrics.middleware);
+  hono.use("*", requestTimeout(config.REQUEST_TIMEOUT_MS));
+  hono.use("*", async (c, next) => {
+    c.set("deps", deps);
+    await next();
+  });
+  hono.route("/", healthRoutes());
+  hono.route("/", metricsRoutes(metrics));
+  hono.route("/", openApiRoutes());
+  hono.route("/", rpcV5Routes());
+  hono.route("/", legacySiteRoutes());
+  hono.onError((error, c) => {
+    if (error instanceof HTTPException) return error.getResponse();
+    options.onError?.(error);
+    return c.json({ error: "Internal error." }, 500);
+  });
+  return { hono, deps };
+}

@@ -1,0 +1,60 @@
+/**
+ * Configuration, from the environment only, parsed once at start. Every variable is
+ * documented in docs/operations.md; a bad value stops the service with one line per problem.
+ */
+import { z } from "zod";
+
+const integer = (name: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be a whole number`)
+    .min(min, `${name} must be at least ${min}`)
+    .max(max, `${name} must be at most ${max}`);
+
+const mysqlUrl = (name: string) =>
+  z
+    .string()
+    .refine((v) => /^(mysql|mariadb):\/\/[^/]+\/[^/?]+/.test(v), `${name} must look like mysql://user:password@host:port/database`);
+
+const list = z
+  .string()
+  .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean));
+
+export const configSchema = z.object({
+  DATABASE_URL: mysqlUrl("DATABASE_URL").optional(),
+  DATABASE_REPLICA_URLS: list.pipe(z.array(mysqlUrl("DATABASE_REPLICA_URLS"))).default([]),
+  DB_POOL_SIZE: integer("DB_POOL_SIZE", 1, 1000).default(10),
+  PORT: integer("PORT", 0, 65535).default(8080),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  RATE_LIMIT_REQUESTS: integer("RATE_LIMIT_REQUESTS", 0).default(4000),
+  RATE_LIMIT_WINDOW: integer("RATE_LIMIT_WINDOW", 1).default(86400),
+  TRUSTED_PROXIES: list.default(["127.0.0.1", "::1"]),
+  MAX_RPC_RESULTS: integer("MAX_RPC_RESULTS", 1).default(5000),
+  SNAPSHOT_URI: z.string().default("/cgit/aur.git/snapshot/%s.tar.gz"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  REFRESH_INTERVAL_MS: integer("REFRESH_INTERVAL_MS", 50, 60_000).default(1000),
+  REQUEST_TIMEOUT_MS: integer("REQUEST_TIMEOUT_MS", 100).default(10_000),
+  SHUTDOWN_TIMEOUT_MS: integer("SHUTDOWN_TIMEOUT_MS", 0).default(10_000),
+  RPC_PROFILE: z.enum(["legacy", "current"]).default("legacy"),
+  REDIS_URL: z.string().url("REDIS_URL must be a URL like redis://127.0.0.1:6379").optional(),
+  WORKERS: integer("WORKERS", 0, 256).default(1),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = configSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
+  }
+  return parsed.data;
+}
+
+/** Defaults for tests and embedding: the same values the environment would give. */
+export function defaultConfig(overrides: Partial<Config> = {}): Config {
+  return { ...configSchema.parse({}), ...overrides };
+}

@@ -1,0 +1,72 @@
+/**
+ * `npm start`: configuration from the environment, then the database (DATABASE_URL, or a
+ * private development MariaDB when it is not set), then one serving process or, with
+ * WORKERS other than 1, a cluster of them. SIGTERM and SIGINT drain and exit 0.
+ */
+import cluster from "node:cluster";
+import { availableParallelism } from "node:os";
+import { runPrimary } from "./cluster.js";
+import { ConfigError, loadConfig, type Config } from "./config.js";
+import { ensureLocalMariadb, LocalMariadbError } from "./devdb/local-mariadb.js";
+import { createLogger, type Logger } from "./http/logging.js";
+import { startServer } from "./server.js";
+
+/** A request that shows the service answering from the sample data set. */
+const TRY_PATH = "/rpc/?v=5&type=search&arg=python3";
+
+function onShutdownSignal(handler: () => void): void {
+  process.once("SIGTERM", handler);
+  process.once("SIGINT", handler);
+}
+
+async function serveOneProcess(config: Config, databaseUrl: string, logger: Logger): Promise<string> {
+  const server = await startServer({ config, databaseUrl, logger });
+  onShutdownSignal(() => {
+    void server.stop().then(() => process.exit(0));
+  });
+  return server.url;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+
+  if (cluster.isWorker) {
+    // The primary resolved the database and put it in our environment.
+    if (!config.DATABASE_URL) throw new ConfigError("a cluster worker needs DATABASE_URL from the primary");
+    await serveOneProcess(config, config.DATABASE_URL, logger);
+    return;
+  }
+
+  let databaseUrl = config.DATABASE_URL;
+  let localStopCommand: string | undefined;
+  if (!databaseUrl) {
+    const local = await ensureLocalMariadb();
+    databaseUrl = local.url;
+    localStopCommand = local.stopCommand;
+  }
+
+  const workers = config.WORKERS === 0 ? availableParallelism() : config.WORKERS;
+  let url: string;
+  if (workers === 1) {
+    url = await serveOneProcess(config, databaseUrl, logger);
+  } else {
+    const primary = runPrimary({ workers, env: { DATABASE_URL: databaseUrl }, logger });
+    onShutdownSignal(() => primary.stop());
+    void primary.exited.then((code) => process.exit(code));
+    await primary.listening;
+    url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${config.PORT}`;
+    logger.info({ url, workers }, "listening");
+  }
+
+  if (localStopCommand) {
+    console.log(`\ntry: curl '${url}${TRY_PATH}'`);
+    console.log(`the local MariaDB keeps running after this service stops; to stop it: ${localStopCommand}\n`);
+  }
+}
+
+main().catch((error: unknown) => {
+  const expected = error instanceof ConfigError || error instanceof LocalMariadbError;
+  console.error(expected ? error.message : error);
+  process.exit(1);
+});

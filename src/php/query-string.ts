@@ -1,0 +1,153 @@
+/**
+ * How PHP turns a query string into $_GET (php_default_treat_data and
+ * php_register_variable_ex), because the legacy RPC read its parameters from $_GET and
+ * clients rely on its quirks: repeated keys overwrite, `arg[]` builds a list, `+` is a
+ * space, malformed escapes stay literal, at most max_input_vars pairs are read.
+ *
+ * Strings here are PHP byte strings: one JS char per byte (latin1), never decoded.
+ */
+
+export type PhpValue = string | PhpArray;
+
+/** An ordered PHP array; integer-like keys are normalised like PHP does. */
+export class PhpArray {
+  readonly entries = new Map<string | number, PhpValue>();
+  private nextIndex = 0;
+
+  get(key: string | number): PhpValue | undefined {
+    return this.entries.get(normaliseKey(key));
+  }
+
+  set(key: string | number, value: PhpValue): void {
+    const k = normaliseKey(key);
+    this.entries.set(k, value);
+    if (typeof k === "number" && k >= this.nextIndex) this.nextIndex = k + 1;
+  }
+
+  delete(key: string | number): void {
+    this.entries.delete(normaliseKey(key));
+  }
+
+  push(value: PhpValue): void {
+    this.set(this.nextIndex, value);
+  }
+
+  values(): PhpValue[] {
+    return [...this.entries.values()];
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+const INTEGER_KEY = /^(0|-?[1-9][0-9]*)$/;
+
+function normaliseKey(key: string | number): string | number {
+  if (typeof key === "number") return key;
+  if (INTEGER_KEY.test(key)) {
+    const n = Number(key);
+    if (Number.isSafeInteger(n)) return n;
+  }
+  return key;
+}
+
+export const MAX_INPUT_VARS = 1000;
+const MAX_INPUT_NESTING_LEVEL = 64;
+
+function hexValue(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  const lower = code | 0x20;
+  if (lower >= 0x61 && lower <= 0x66) return lower - 0x61 + 10;
+  return -1;
+}
+
+/** php_url_decode: `+` is a space, `%XX` a byte, anything else (even `%zz`) is kept. */
+export function urlDecode(s: string): string {
+  if (!s.includes("%") && !s.includes("+")) return s;
+  let out = "";
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i]!;
+    if (ch === "+") {
+      out += " ";
+    } else if (ch === "%" && i + 2 < s.length + 0 && hexValue(s.charCodeAt(i + 1)) >= 0 && hexValue(s.charCodeAt(i + 2)) >= 0) {
+      out += String.fromCharCode(hexValue(s.charCodeAt(i + 1)) * 16 + hexValue(s.charCodeAt(i + 2)));
+      i += 2;
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
+/** Parses a raw query string (bytes as latin1 chars, without the leading `?`). */
+export function parseQueryString(query: string, maxInputVars = MAX_INPUT_VARS): PhpArray {
+  const result = new PhpArray();
+  let count = 0;
+  for (const pair of query.split("&")) {
+    if (pair === "") continue; // strtok skips empty tokens
+    if (++count > maxInputVars) break;
+    const eq = pair.indexOf("=");
+    const rawName = eq === -1 ? pair : pair.slice(0, eq);
+    const value = eq === -1 ? "" : urlDecode(pair.slice(eq + 1));
+    registerVariable(result, urlDecode(rawName), value);
+  }
+  return result;
+}
+
+function registerVariable(target: PhpArray, decodedName: string, value: string): void {
+  // The name is a C string in PHP: it ends at the first NUL byte.
+  const nul = decodedName.indexOf("\0");
+  let name = nul === -1 ? decodedName : decodedName.slice(0, nul);
+  name = name.replace(/^ +/, "");
+
+  const bracket = name.indexOf("[");
+  let base = bracket === -1 ? name : name.slice(0, bracket);
+  base = base.replace(/[ .]/g, "_");
+  if (base === "") return;
+
+  if (bracket === -1) {
+    target.set(base, value);
+    return;
+  }
+
+  // Walk `[index]` segments; an unterminated `[` turns the rest into part of a plain name.
+  const indexes: (string | null)[] = [];
+  let pos = bracket;
+  while (true) {
+    // Too deep: PHP drops the whole variable, including what earlier pairs set.
+    if (indexes.length >= MAX_INPUT_NESTING_LEVEL) {
+      target.delete(base);
+      return;
+    }
+    const close = name.indexOf("]", pos + 1);
+    if (close === -1) {
+      if (indexes.length === 0) {
+        const rest = name.slice(pos + 1).replace(/[ .[]/g, "_");
+        target.set(`${base}_${rest}`, value);
+        return;
+      }
+      break;
+    }
+    const index = name.slice(pos + 1, close);
+    // `[]`, and `[ ]` with one whitespace character, append.
+    indexes.push(index === "" || /^[ \t\n\v\f\r]$/.test(index) ? null : index);
+    pos = close + 1;
+    if (name[pos] !== "[") break;
+  }
+
+  let container = target;
+  let key: string | null = base;
+  for (const index of indexes) {
+    let next: PhpValue | undefined = key === null ? undefined : container.get(key);
+    if (!(next instanceof PhpArray)) {
+      next = new PhpArray();
+      if (key === null) container.push(next);
+      else container.set(key, next);
+    }
+    container = next;
+    key = index;
+  }
+  if (key === null) container.push(value);
+  else container.set(key, value);
+}

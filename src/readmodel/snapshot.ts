@@ -1,0 +1,404 @@
+/**
+ * One immutable, fully indexed copy of the package data. A new snapshot is built when the
+ * tables change (see store.ts); requests hold whichever snapshot was current when they
+ * started, so an answer never mixes two states of the database. Indexes that depend only
+ * on unchanged data are carried over from the previous snapshot instead of rebuilt.
+ */
+import { compareFolded, equalityKey, fold } from "../collation/general-ci.js";
+import type { BaseRow, DeclarationColumns, NamedLink, SourceName, SourceRows, UserRow } from "./load.js";
+import { TrigramIndex } from "./text-index.js";
+import type { DeclarationTable, DependencyOrder, Package, PackageBase, ScanOrder, ScanPlans } from "./types.js";
+
+const byId = (a: { id: number }, b: { id: number }) => a.id - b.id;
+
+/**
+ * What a new snapshot may take over from the previous one. It deliberately holds no
+ * reference to the previous snapshot itself, so that can be collected while the new one
+ * is built.
+ */
+export interface Reuse {
+  /** Package IDs in the previous name-scan order. */
+  scanIds: Int32Array;
+  nameIndex: TrigramIndex | undefined;
+  nameDescriptionIndex: TrigramIndex | undefined;
+  /** The sources read again for this snapshot; everything else is the previous rows. */
+  changed: ReadonlySet<SourceName>;
+}
+
+export class Snapshot {
+  readonly packages: readonly Package[];
+  readonly bases: readonly PackageBase[];
+  private readonly packagesById = new Map<number, Package>();
+  private readonly packagesByName = new Map<string, Package>();
+  private readonly userIdsByName = new Map<string, number>();
+  private readonly usernamesById = new Map<number, string>();
+  private readonly userCount: number;
+  private readonly packagesByMaintainer = new Map<number, Package[]>();
+  private readonly packagesBySubmitter = new Map<number, Package[]>();
+  private readonly packagesByComaintainer = new Map<string, Package[]>();
+  private readonly packagesByGroup = new Map<string, Package[]>();
+  private readonly basesByKeyword = new Map<string, Set<PackageBase>>();
+  private readonly declarers = new Map<string, Map<string, Package[]>>();
+  private readonly scanOrders = new Map<ScanOrder, Package[]>();
+  private readonly ranks = new Map<ScanOrder, Map<Package, number>>();
+  private nameIndexCache: TrigramIndex | undefined;
+  private nameDescIndexCache: TrigramIndex | undefined;
+  private sortedByNameCache: Package[] | undefined;
+  private basesByNameCache: PackageBase[] | undefined;
+
+  /** Packages visible to the RPC, in the order the name/description search plan scans them. */
+  readonly nameScan: readonly Package[];
+  readonly orphanScan: readonly Package[];
+
+  constructor(
+    rows: SourceRows,
+    readonly plans: ScanPlans,
+    readonly loadedAt: number,
+    reuse?: Reuse,
+  ) {
+    const usernames = this.usernamesById;
+    this.userCount = rows.users.length;
+    for (const u of rows.users) {
+      usernames.set(u.id, u.username);
+      this.userIdsByName.set(equalityKey(u.username), u.id);
+    }
+
+    const basesById = new Map<number, PackageBase>();
+    for (const b of rows.bases) {
+      // Literal objects with every field spelled out: V8 keeps them compact, where a
+      // spread of twenty properties would leave each base in slow dictionary mode.
+      basesById.set(b.id, {
+        id: b.id,
+        name: b.name,
+        nameFold: fold(b.name),
+        numVotes: b.numVotes,
+        popularity: b.popularity,
+        outOfDateTS: b.outOfDateTS,
+        submittedTS: b.submittedTS,
+        modifiedTS: b.modifiedTS,
+        maintainerUID: b.maintainerUID,
+        packagerUID: b.packagerUID,
+        submitterUID: b.submitterUID,
+        maintainer: b.maintainerUID === null ? null : (usernames.get(b.maintainerUID) ?? null),
+        submitter: b.submitterUID === null ? null : (usernames.get(b.submitterUID) ?? null),
+        visible: b.packagerUID !== null,
+        packages: [],
+        keywords: [],
+        comaintainers: [],
+        pendingRequests: 0,
+        revision: 0,
+      });
+    }
+    this.bases = [...basesById.values()].sort(byId);
+
+    const depends = groupByPackage(rows.depends);
+    const relations = groupByPackage(rows.relations);
+    const tables = { depends: depends.table, relations: relations.table };
+    const packages: Package[] = [];
+    for (const p of rows.packages) {
+      const base = basesById.get(p.baseId);
+      if (!base) continue; // the foreign key makes this impossible; stay safe if it is dropped
+      const [dependsStart, dependsEnd] = depends.range(p.id);
+      const [relationsStart, relationsEnd] = relations.range(p.id);
+      const pkg: Package = {
+        id: p.id,
+        name: p.name,
+        nameFold: fold(p.name),
+        version: p.version,
+        description: p.description,
+        url: p.url,
+        descriptionFold: p.description === null ? "" : fold(p.description),
+        base,
+        dependsStart,
+        dependsEnd,
+        relationsStart,
+        relationsEnd,
+        tables,
+        groups: [],
+        licenses: [],
+      };
+      packages.push(pkg);
+      base.packages.push(pkg);
+      this.packagesById.set(pkg.id, pkg);
+      this.packagesByName.set(equalityKey(pkg.name), pkg);
+    }
+    packages.sort(byId);
+    for (const base of this.bases) base.packages.sort(byId);
+    this.packages = packages;
+
+    for (const g of sortedLinks(rows.groups)) this.packagesById.get(g.ownerId)?.groups.push(g.name);
+    for (const l of sortedLinks(rows.licenses)) this.packagesById.get(l.ownerId)?.licenses.push(l.name);
+    for (const k of rows.keywords) {
+      const base = basesById.get(k.ownerId);
+      if (!base) continue;
+      base.keywords.push(k.name);
+      addTo(this.basesByKeyword, equalityKey(k.name), base);
+    }
+    for (const base of this.bases) {
+      if (base.keywords.length > 1) base.keywords.sort((a, b) => compareFolded(fold(a), fold(b)));
+    }
+    for (const c of sortedLinks(rows.comaintainers)) basesById.get(c.ownerId)?.comaintainers.push(c.name);
+    for (const baseId of rows.pendingRequests) {
+      const base = basesById.get(baseId);
+      if (base) base.pendingRequests++;
+    }
+
+    for (const base of this.bases) {
+      if (!base.visible) continue;
+      if (base.maintainerUID !== null) pushAll(this.packagesByMaintainer, base.maintainerUID, base.packages);
+      if (base.submitterUID !== null) pushAll(this.packagesBySubmitter, base.submitterUID, base.packages);
+      for (const name of base.comaintainers) pushAll(this.packagesByComaintainer, equalityKey(name), base.packages);
+    }
+    for (const pkg of packages) {
+      if (!pkg.base.visible) continue;
+      for (const group of pkg.groups) pushAll(this.packagesByGroup, equalityKey(group), [pkg]);
+    }
+
+    this.nameScan = this.scanOrder(plans.nameSearch);
+    this.orphanScan = this.scanOrder(plans.orphanSearch).filter((p) => p.base.maintainer === null);
+    this.indexDeclarations([rows.depends, rows.relations]);
+    if (reuse) this.reuseTextIndexes(reuse);
+  }
+
+  /** Visible packages in the order a plan driven by the given index walks them. */
+  scanOrder(order: ScanOrder): Package[] {
+    let list = this.scanOrders.get(order);
+    if (list) return list;
+    if (order === "package") {
+      list = this.packages.filter((p) => p.base.visible);
+    } else {
+      const bases = this.bases.filter((b) => b.visible);
+      if (order === "packager") bases.sort((a, b) => a.packagerUID! - b.packagerUID! || a.id - b.id);
+      list = bases.flatMap((b) => b.packages);
+    }
+    this.scanOrders.set(order, list);
+    return list;
+  }
+
+  packageById(id: number): Package | undefined {
+    return this.packagesById.get(id);
+  }
+
+  /** `Packages.Name = ?` under the collation. */
+  packageByName(name: string): Package | undefined {
+    return this.packagesByName.get(equalityKey(name));
+  }
+
+  userIdByName(name: string): number | undefined {
+    return this.userIdsByName.get(equalityKey(name));
+  }
+
+  /** In base order (the BasesMaintainerUID index), or package order where the plan scans Packages. */
+  packagesMaintainedBy(userId: number): readonly Package[] {
+    const packages = this.packagesByMaintainer.get(userId) ?? [];
+    return this.plans.maintainerSearch === "package" ? [...packages].sort(byId) : packages;
+  }
+
+  packagesSubmittedBy(userId: number): readonly Package[] {
+    return this.packagesBySubmitter.get(userId) ?? [];
+  }
+
+  packagesComaintainedBy(username: string): readonly Package[] {
+    return this.packagesByComaintainer.get(equalityKey(username)) ?? [];
+  }
+
+  packagesInGroup(group: string): readonly Package[] {
+    return this.packagesByGroup.get(equalityKey(group)) ?? [];
+  }
+
+  /** Visible packages whose base has every one of the keywords, in base order. */
+  packagesWithKeywords(keywords: readonly string[]): Package[] {
+    const sets = keywords.map((k) => this.basesByKeyword.get(equalityKey(k)) ?? new Set<PackageBase>());
+    sets.sort((a, b) => a.size - b.size);
+    const [smallest, ...rest] = sets;
+    if (!smallest) return [];
+    const bases = [...smallest].filter((b) => b.visible && rest.every((s) => s.has(b))).sort(byId);
+    return bases.flatMap((b) => b.packages);
+  }
+
+  /**
+   * Visible packages with a declaration of `type` named `name`: dependency types
+   * ("depends", "makedepends", ...) and relation types ("provides", "conflicts", "replaces").
+   */
+  packagesDeclaring(type: string, name: string, order: DependencyOrder = "row"): readonly Package[] {
+    const packages = this.declarers.get(equalityKey(type))?.get(equalityKey(name)) ?? [];
+    if (order === "row" || packages.length < 2) return packages;
+    if (order === "row-by-base") return [...packages].sort((a, b) => a.base.id - b.base.id);
+    if (order === "row-by-packager") {
+      return [...packages].sort((a, b) => a.base.packagerUID! - b.base.packagerUID! || a.base.id - b.base.id);
+    }
+    const rank = this.rankIn(order);
+    return [...packages].sort((a, b) => rank.get(a)! - rank.get(b)!);
+  }
+
+  private rankIn(order: ScanOrder): Map<Package, number> {
+    let rank = this.ranks.get(order);
+    if (!rank) this.ranks.set(order, (rank = new Map(this.scanOrder(order).map((p, i) => [p, i]))));
+    return rank;
+  }
+
+  get nameIndex(): TrigramIndex {
+    return (this.nameIndexCache ??= new TrigramIndex(this.nameScan.map((p) => p.nameFold)));
+  }
+
+  get nameDescriptionIndex(): TrigramIndex {
+    return (this.nameDescIndexCache ??= new TrigramIndex(this.nameScan.map((p) => `${p.nameFold}\n${p.descriptionFold}`)));
+  }
+
+  /** Visible packages by name under the collation, for `ORDER BY Name`. */
+  get packagesSortedByName(): readonly Package[] {
+    return (this.sortedByNameCache ??= this.nameScan.slice().sort((a, b) => compareFolded(a.nameFold, b.nameFold)));
+  }
+
+  get basesSortedByName(): readonly PackageBase[] {
+    return (this.basesByNameCache ??= this.bases.filter((b) => b.visible).sort((a, b) => compareFolded(a.nameFold, b.nameFold)));
+  }
+
+  /** Builds the indexes ahead of the first request instead of during it. */
+  warm(): void {
+    void this.nameIndex;
+    void this.nameDescriptionIndex;
+    void this.packagesSortedByName;
+    void this.basesSortedByName;
+  }
+
+  /**
+   * Applies new PackageBases rows in place when only what no index depends on changed
+   * (votes, popularity, out-of-date flags, timestamps): the common change on a live site,
+   * and far cheaper than a new snapshot. Returns false, changing nothing, when anything
+   * else changed (a base added or removed, a name, maintainer, packager or submitter),
+   * which needs a rebuild. It runs without yielding, so no request sees half of it.
+   */
+  patchBases(rows: readonly BaseRow[]): boolean {
+    if (rows.length !== this.bases.length) return false;
+    const byId = new Map(this.bases.map((b) => [b.id, b]));
+    const changed: [PackageBase, BaseRow][] = [];
+    for (const row of rows) {
+      const base = byId.get(row.id);
+      if (
+        !base ||
+        base.name !== row.name ||
+        base.maintainerUID !== row.maintainerUID ||
+        base.packagerUID !== row.packagerUID ||
+        base.submitterUID !== row.submitterUID
+      ) {
+        return false;
+      }
+      if (
+        base.numVotes !== row.numVotes ||
+        base.popularity !== row.popularity ||
+        base.outOfDateTS !== row.outOfDateTS ||
+        base.submittedTS !== row.submittedTS ||
+        base.modifiedTS !== row.modifiedTS
+      ) {
+        changed.push([base, row]);
+      }
+    }
+    for (const [base, row] of changed) {
+      base.numVotes = row.numVotes;
+      base.popularity = row.popularity;
+      base.outOfDateTS = row.outOfDateTS;
+      base.submittedTS = row.submittedTS;
+      base.modifiedTS = row.modifiedTS;
+      base.revision++;
+    }
+    return true;
+  }
+
+  /** Whether the users a snapshot knows (IDs and names, all it reads of them) are these. */
+  hasUsers(rows: readonly UserRow[]): boolean {
+    if (rows.length !== this.userCount) return false;
+    return rows.every((u) => this.usernamesById.get(u.id) === u.username);
+  }
+
+  /** What the next snapshot may reuse from this one (see Reuse). */
+  reusable(changed: ReadonlySet<SourceName>): Reuse {
+    return {
+      scanIds: Int32Array.from(this.nameScan, (p) => p.id),
+      nameIndex: this.nameIndexCache,
+      nameDescriptionIndex: this.nameDescIndexCache,
+      changed,
+    };
+  }
+
+  /**
+   * The text indexes depend on package names and descriptions and on the scan order;
+   * when neither changed (a vote, a flag, new dependencies...) the old ones still fit.
+   */
+  private reuseTextIndexes({ scanIds, nameIndex, nameDescriptionIndex, changed }: Reuse): void {
+    if (changed.has("packages") || scanIds.length !== this.nameScan.length) return;
+    for (let i = 0; i < scanIds.length; i++) if (scanIds[i] !== this.nameScan[i]!.id) return;
+    this.nameIndexCache = nameIndex;
+    this.nameDescIndexCache = nameDescriptionIndex;
+  }
+
+  private indexDeclarations(sources: DeclarationColumns[]): void {
+    // Row order first: a Set keeps each package where its first matching row put it.
+    const sets = new Map<string, Map<string, Set<Package>>>();
+    for (const { typeNames, packageIds, typeIds, names } of sources) {
+      const typeKeys = new Map([...typeNames].map(([id, name]) => [id, equalityKey(name)]));
+      const nameKeys = new Map<string, string>();
+      for (let row = 0; row < packageIds.length; row++) {
+        const pkg = this.packagesById.get(packageIds[row]!);
+        const type = typeKeys.get(typeIds[row]!);
+        if (!pkg || !pkg.base.visible || type === undefined) continue;
+        const name = names[row]!;
+        let key = nameKeys.get(name);
+        if (key === undefined) nameKeys.set(name, (key = equalityKey(name)));
+        let byName = sets.get(type);
+        if (!byName) sets.set(type, (byName = new Map()));
+        addTo(byName, key, pkg);
+      }
+    }
+    for (const [type, byName] of sets) {
+      const lists = new Map<string, Package[]>();
+      for (const [key, set] of byName) lists.set(key, [...set]);
+      this.declarers.set(type, lists);
+    }
+  }
+}
+
+/**
+ * Row numbers of a declaration table grouped by package (a counting sort, so each
+ * package's rows keep their insertion order).
+ */
+function groupByPackage(columns: DeclarationColumns): { table: DeclarationTable; range(packageId: number): [number, number] } {
+  const counts = new Map<number, number>();
+  for (const id of columns.packageIds) counts.set(id, (counts.get(id) ?? 0) + 1);
+  const starts = new Map<number, number>();
+  let offset = 0;
+  for (const [id, count] of counts) {
+    starts.set(id, offset);
+    offset += count;
+  }
+  const order = new Int32Array(columns.packageIds.length);
+  const next = new Map(starts);
+  columns.packageIds.forEach((id, row) => {
+    const at = next.get(id)!;
+    order[at] = row;
+    next.set(id, at + 1);
+  });
+  return {
+    table: { columns, order },
+    range(packageId) {
+      const start = starts.get(packageId);
+      return start === undefined ? [0, 0] : [start, start + counts.get(packageId)!];
+    },
+  };
+}
+
+function sortedLinks(links: readonly NamedLink[]): NamedLink[] {
+  return [...links].sort((a, b) => a.ownerId - b.ownerId || a.rank - b.rank);
+}
+
+function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(value);
+}
+
+function pushAll<K, V>(map: Map<K, V[]>, key: K, values: readonly V[]): void {
+  let list = map.get(key);
+  if (!list) map.set(key, (list = []));
+  list.push(...values);
+}

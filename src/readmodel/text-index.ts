@@ -1,0 +1,116 @@
+/**
+ * A trigram index over folded text, so a `LIKE '%term%'` search touches only the
+ * documents that contain every trigram of the term instead of every package. Documents
+ * are numbered in scan order, so candidates come out in the order the database would
+ * have produced matches; callers still confirm each candidate with a substring test,
+ * which also makes the rare hash collision between trigrams harmless.
+ *
+ * Storage is compressed-row style: one offsets array indexed by trigram slot and one
+ * postings array, built in two passes (count, then fill) without per-trigram arrays.
+ */
+
+const GRAM = 3;
+/** Trigrams of three ASCII characters map to a slot directly (7 bits each). */
+const DIRECT_SLOTS = 1 << 21;
+
+function asciiKey(s: string, i: number): number {
+  const a = s.charCodeAt(i);
+  const b = s.charCodeAt(i + 1);
+  const c = s.charCodeAt(i + 2);
+  if ((a | b | c) < 0x80) return (a << 14) | (b << 7) | c;
+  // Any other trigram: a 30-bit hash, kept apart from the direct range.
+  return ((Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca77) ^ Math.imul(c, 0xc2b2ae3d)) >>> 2) | 0x20000000;
+}
+
+export class TrigramIndex {
+  private readonly overflow = new Map<number, number>();
+  private readonly offsets: Int32Array;
+  private readonly postings: Int32Array;
+
+  /** `documents[i]` is the folded text of document i (several fields may be joined by "\n"). */
+  constructor(documents: readonly string[]) {
+    const slotOf = (key: number, create: boolean): number => {
+      if (key < DIRECT_SLOTS) return key;
+      let slot = this.overflow.get(key);
+      if (slot === undefined && create) this.overflow.set(key, (slot = DIRECT_SLOTS + this.overflow.size));
+      return slot ?? -1;
+    };
+    // Pass 1: how many documents contain each trigram.
+    let counts: Int32Array = new Int32Array(DIRECT_SLOTS + 1024);
+    let lastDoc: Int32Array = new Int32Array(counts.length).fill(-1);
+    const visit = (fn: (slot: number, doc: number) => void) => {
+      lastDoc.fill(-1);
+      for (let doc = 0; doc < documents.length; doc++) {
+        const text = documents[doc]!;
+        for (let i = 0; i + GRAM <= text.length; i++) {
+          const slot = slotOf(asciiKey(text, i), true);
+          if (slot >= counts.length) [counts, lastDoc] = [grow(counts, 0), grow(lastDoc, -1)];
+          if (lastDoc[slot] === doc) continue;
+          lastDoc[slot] = doc;
+          fn(slot, doc);
+        }
+      }
+    };
+    visit((slot) => counts[slot]!++);
+    // Offsets from counts, then pass 2 fills the postings in document order.
+    const slots = DIRECT_SLOTS + this.overflow.size;
+    this.offsets = new Int32Array(slots + 1) as Int32Array;
+    for (let s = 0; s < slots; s++) this.offsets[s + 1] = this.offsets[s]! + counts[s]!;
+    this.postings = new Int32Array(this.offsets[slots]!);
+    const fill = counts;
+    fill.set(this.offsets.subarray(0, slots));
+    visit((slot, doc) => (this.postings[fill[slot]!++] = doc));
+  }
+
+  /**
+   * Ascending document numbers that contain every trigram of the folded term, or null
+   * when the term is too short for the index to narrow anything down.
+   */
+  candidates(term: string): Int32Array | null {
+    if (term.length < GRAM) return null;
+    const lists: Int32Array[] = [];
+    for (let i = 0; i + GRAM <= term.length; i++) {
+      const key = asciiKey(term, i);
+      const slot = key < DIRECT_SLOTS ? key : (this.overflow.get(key) ?? -1);
+      if (slot < 0) return new Int32Array(0);
+      const list = this.postings.subarray(this.offsets[slot]!, this.offsets[slot + 1]!);
+      if (list.length === 0) return list;
+      lists.push(list);
+    }
+    lists.sort((a, b) => a.length - b.length);
+    let result = lists[0]!;
+    // Intersecting the rarest few lists is enough; the substring test does the rest.
+    for (let l = 1; l < Math.min(lists.length, 4) && result.length > 0; l++) result = intersect(result, lists[l]!);
+    return result;
+  }
+}
+
+function grow(array: Int32Array, fill: number): Int32Array {
+  const bigger = new Int32Array(array.length * 2).fill(fill);
+  bigger.set(array);
+  return bigger;
+}
+
+function intersect(a: Int32Array, b: Int32Array): Int32Array {
+  const out = new Int32Array(Math.min(a.length, b.length));
+  let n = 0;
+  let j = 0;
+  const gallop = b.length > 8 * a.length;
+  for (let i = 0; i < a.length && j < b.length; i++) {
+    const v = a[i]!;
+    if (gallop) {
+      let lo = j;
+      let hi = b.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (b[mid]! < v) lo = mid + 1;
+        else hi = mid;
+      }
+      j = lo;
+    } else {
+      while (j < b.length && b[j]! < v) j++;
+    }
+    if (b[j] === v) out[n++] = v;
+  }
+  return out.subarray(0, n);
+}

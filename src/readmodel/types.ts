@@ -1,0 +1,103 @@
+/**
+ * The in-memory read model of everything /rpc reads. Rows keep the database's values;
+ * "fold" fields hold collation-folded copies (see collation/general-ci.ts) so lookups,
+ * matching and ordering agree with MariaDB.
+ */
+import type { DeclarationColumns } from "./load.js";
+
+export interface PackageBase {
+  id: number;
+  name: string;
+  nameFold: string;
+  numVotes: number;
+  popularity: number;
+  outOfDateTS: number | null;
+  submittedTS: number;
+  modifiedTS: number;
+  maintainerUID: number | null;
+  packagerUID: number | null;
+  submitterUID: number | null;
+  /** Username of the maintainer, null for orphans. */
+  maintainer: string | null;
+  submitter: string | null;
+  /** The legacy RPC hides bases that nobody has packaged yet. */
+  visible: boolean;
+  /** Ascending by ID: the order the PackageBaseID index yields them. */
+  packages: Package[];
+  /** Ascending by collation, as `ORDER BY Keyword` returns them. */
+  keywords: string[];
+  comaintainers: string[];
+  /** Requests (deletion, orphan, merge) still open against this base. */
+  pendingRequests: number;
+  /** Bumped whenever the fields below change in place, so encoded rows know they are stale. */
+  revision: number;
+}
+
+/** One declared dependency or relation. */
+export interface Declaration {
+  type: string;
+  name: string;
+  condition: string | null;
+}
+
+/**
+ * Dependency or relation rows grouped by package: `order` lists row numbers of `columns`
+ * package after package, each package's rows in insertion order.
+ */
+export interface DeclarationTable {
+  columns: DeclarationColumns;
+  order: Int32Array;
+}
+
+export interface Package {
+  id: number;
+  name: string;
+  nameFold: string;
+  version: string;
+  description: string | null;
+  descriptionFold: string;
+  url: string | null;
+  base: PackageBase;
+  /** This package's rows are `order[start..end)` of the snapshot's tables. */
+  dependsStart: number;
+  dependsEnd: number;
+  relationsStart: number;
+  relationsEnd: number;
+  tables: { depends: DeclarationTable; relations: DeclarationTable };
+  /** Ascending by group ID / license ID, as the PackageGroups/PackageLicenses keys order them. */
+  groups: string[];
+  licenses: string[];
+}
+
+/** The order in which MariaDB's plan for a search walks the packages. */
+export type ScanOrder = "base" | "packager" | "package";
+/**
+ * "row": the insertion order of the matching dependency rows; "row-by-base" and
+ * "row-by-packager": that order, stably re-sorted by a join buffer over PackageBases.
+ */
+export type DependencyOrder = "row" | "row-by-base" | "row-by-packager" | ScanOrder;
+
+export interface ScanPlans {
+  nameSearch: ScanOrder;
+  orphanSearch: ScanOrder;
+  maintainerSearch: ScanOrder;
+  dependencySearch: DependencyOrder;
+}
+
+/** A package's dependencies, then its relations, each in insertion order. */
+export function* declarationsOf(pkg: Package): Generator<Declaration> {
+  const ranges: [DeclarationTable, number, number][] = [
+    [pkg.tables.depends, pkg.dependsStart, pkg.dependsEnd],
+    [pkg.tables.relations, pkg.relationsStart, pkg.relationsEnd],
+  ];
+  for (const [{ columns, order }, start, end] of ranges) {
+    for (let i = start; i < end; i++) {
+      const row = order[i]!;
+      yield {
+        type: columns.typeNames.get(columns.typeIds[row]!) ?? "",
+        name: columns.names[row]!,
+        condition: columns.conditions[row]!,
+      };
+    }
+  }
+}

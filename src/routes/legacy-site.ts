@@ -1,0 +1,54 @@
+/**
+ * Every URL the legacy PHP site could have answered: /rpc and its aliases, and the 404s
+ * for everything else, so a request that fell back from PHP still gets the legacy page.
+ */
+import { Hono } from "hono";
+import type { AppEnv } from "../app-env.js";
+import { legacyRoute } from "../http/legacy-route.js";
+import { requestTarget } from "../http/request-target.js";
+import { RPC_DOCS_PAGE } from "../pages/docs.js";
+import { notFoundPage, PHP_FILE_NOT_FOUND } from "../pages/not-found.js";
+import { BodyError, readForm } from "../rpc/form.js";
+import { parseQueryString } from "../php/query-string.js";
+import { paramsFrom } from "../rpc/params.js";
+import { pageHeaders } from "../rpc/respond.js";
+import { answerRpc, send } from "./rpc-answer.js";
+
+export function legacySiteRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.all("*", async (c) => {
+    const deps = c.get("deps");
+    const target = requestTarget(c);
+    const route = legacyRoute(target.path);
+
+    if (route === "missing-php-script") {
+      return send(c, { status: 404, headers: { "Content-Type": "text/html; charset=UTF-8" }, body: PHP_FILE_NOT_FOUND });
+    }
+    if (route === "not-found") {
+      const year = new Date(deps.clock.now()).getUTCFullYear();
+      return send(c, { status: 404, headers: pageHeaders(), body: notFoundPage(target.uri, year) });
+    }
+
+    // rpc.php refused every method but GET; today's clients also POST forms, which
+    // current aurweb answers like the same parameters in a query string.
+    const values = parseQueryString(target.query);
+    if (c.req.method === "POST") {
+      const form = await readForm(c).catch((error: unknown) => {
+        if (error instanceof BodyError) return null;
+        throw error;
+      });
+      if (form) for (const [key, value] of form.entries) values.set(key, value);
+    } else if (c.req.method !== "GET") {
+      return send(c, { status: 405, headers: pageHeaders(), body: "" });
+    }
+    const params = paramsFrom(values);
+
+    if (params.values.get("type") === undefined && (deps.config.RPC_PROFILE === "legacy" || params.values.get("v") === undefined)) {
+      return send(c, { status: 200, headers: pageHeaders(), body: RPC_DOCS_PAGE });
+    }
+    return answerRpc(c, params);
+  });
+
+  return app;
+}

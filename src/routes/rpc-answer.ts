@@ -1,0 +1,70 @@
+/**
+ * The common tail of every RPC route: wait for the read model, work out the client's
+ * address for the rate limit, answer with the configured profile, send the bytes.
+ */
+import type { Context } from "hono";
+import type { AppEnv } from "../app-env.js";
+import { requestHeader, requestTarget } from "../http/request-target.js";
+import { clientAddress } from "../rpc/client-address.js";
+import { answerCurrent, errorObject } from "../rpc/current.js";
+import { encodeCurrent } from "../rpc/current-json.js";
+import { answerLegacy, early } from "../rpc/legacy.js";
+import { LEGACY_TYPES, type RpcParams } from "../rpc/params.js";
+import type { RpcResponse } from "../rpc/respond.js";
+
+const SERVICE_UNAVAILABLE = "The package database cannot be reached. Please try again later.";
+/** Before the first snapshot exists, how long a request may wait for it before a 503. */
+const FIRST_SNAPSHOT_WAIT_MS = 2500;
+
+export async function answerRpc(c: Context<AppEnv>, params: RpcParams): Promise<Response> {
+  const deps = c.get("deps");
+  const type = params.values.get("type");
+  c.set("rpcType", typeof type === "string" && KNOWN_TYPES.has(type) ? type : "other");
+  const snapshot = await deps.readModel.ready(FIRST_SNAPSHOT_WAIT_MS);
+  if (!snapshot) return send(c, unavailable(deps.config.RPC_PROFILE, params));
+
+  const target = requestTarget(c);
+  const address = clientAddress(
+    target.peer ?? "127.0.0.1",
+    { realIp: requestHeader(c, "x-real-ip"), forwardedFor: requestHeader(c, "x-forwarded-for") },
+    deps.config.TRUSTED_PROXIES,
+  );
+  const rateLimited = () => deps.rateLimiter.isLimited(address, Math.floor(deps.clock.now() / 1000));
+  const ifNoneMatch = requestHeader(c, "if-none-match");
+  const maxResults = deps.config.MAX_RPC_RESULTS;
+
+  const response =
+    deps.config.RPC_PROFILE === "current"
+      ? await answerCurrent(params, { snapshot, snapshotUri: deps.config.SNAPSHOT_URI, maxResults, rateLimited, ifNoneMatch })
+      : await answerLegacy(params, {
+          snapshot,
+          encoder: deps.encoder,
+          maxResults,
+          rateLimited,
+          ifNoneMatch,
+          dependencyOrder: (type, name) => deps.readModel.dependencyOrder(snapshot, type, name),
+        });
+  return send(c, response);
+}
+
+function unavailable(profile: "legacy" | "current", params: RpcParams): RpcResponse {
+  if (profile === "current") {
+    return { status: 503, headers: { "Content-Type": "application/json" }, body: encodeCurrent(errorObject(5, SERVICE_UNAVAILABLE)) };
+  }
+  const version = params.version >= 1n && params.version <= 5n ? params.version : 5n;
+  return { ...early(version, SERVICE_UNAVAILABLE), status: 503 };
+}
+
+const KNOWN_TYPES = new Set<string>(LEGACY_TYPES);
+
+/**
+ * A Response with a string or byte body and plain-object headers: the form the Node
+ * adapter writes straight to the socket without building a Headers object.
+ */
+export function send(c: Context<AppEnv>, response: RpcResponse): Response {
+  const body = response.status === 304 ? null : response.body;
+  const requestId = c.get("requestId");
+  const headers = requestId === undefined ? response.headers : { ...response.headers, "X-Request-Id": requestId };
+  c.set("requestIdSent", requestId !== undefined);
+  return new Response(body as BodyInit | null, { status: response.status, headers });
+}

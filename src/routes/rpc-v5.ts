@@ -1,0 +1,130 @@
+/**
+ * The path-style endpoints today's clients use (aurutils, auracle: `/rpc/v5/info/{name}`,
+ * `POST /rpc/v5/info` with a form or JSON body, `/rpc/v5/search/{arg}?by=`...). Each is
+ * turned into the equivalent legacy parameters and answered by the same code, so
+ * `/rpc/v5/info/foo` and `/rpc/?v=5&type=info&arg[]=foo` can never disagree.
+ */
+import { Hono, type Context } from "hono";
+import type { z } from "zod";
+import type { AppEnv } from "../app-env.js";
+import { requestTarget } from "../http/request-target.js";
+import { parseQueryString, PhpArray, urlDecode } from "../php/query-string.js";
+import { encodeCurrent } from "../rpc/current-json.js";
+import { errorObject } from "../rpc/current.js";
+import { BodyError, readForm, readJson } from "../rpc/form.js";
+import { paramsFrom } from "../rpc/params.js";
+import { errorBody } from "../rpc/respond.js";
+import { infoBody, searchBody } from "../rpc/schemas.js";
+import { answerRpc, send } from "./rpc-answer.js";
+
+const VERSION = ":version{v[0-9]+}";
+
+/** A path segment as PHP-style bytes (percent escapes decoded; `+` stays a plus). */
+function pathArgument(c: Context, index: number): string {
+  const segment = requestTarget(c).path.split("/").filter(Boolean)[index] ?? "";
+  return urlDecode(segment.replace(/\+/g, "%2B"));
+}
+
+function baseValues(c: Context, type: string): PhpArray {
+  const values = parseQueryString(requestTarget(c).query);
+  values.set("v", c.req.param("version")!.slice(1));
+  values.set("type", type);
+  return values;
+}
+
+function list(items: string[]): PhpArray {
+  const array = new PhpArray();
+  for (const item of items) array.push(item);
+  return array;
+}
+
+/** UTF-8 text from a JSON body as the PHP-style bytes the rest of the pipeline reads. */
+function bytes(s: string): string {
+  return Buffer.from(s, "utf8").toString("latin1");
+}
+
+function badRequest(c: Context<AppEnv>, message: string): Response {
+  const current = c.get("deps").config.RPC_PROFILE === "current";
+  return send(c, {
+    status: 400,
+    headers: { "Content-Type": "application/json" },
+    body: current ? encodeCurrent(errorObject(5, message)) : errorBody(5, message),
+  });
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
+}
+
+/** Reads a POST body (form or JSON) into the request's parameters. */
+async function readBody<T extends z.ZodType>(
+  c: Context<AppEnv>,
+  values: PhpArray,
+  schema: T,
+  apply: (body: z.infer<T>) => void,
+): Promise<Response | null> {
+  try {
+    const form = await readForm(c);
+    if (form) {
+      for (const [key, value] of form.entries) if (key !== "v" && key !== "type") values.set(key, value);
+      return null;
+    }
+    const json = await readJson(c);
+    if (json === undefined) return badRequest(c, "Send the parameters as a form (application/x-www-form-urlencoded) or as JSON.");
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) return badRequest(c, `Invalid request body: ${describeIssues(parsed.error)}`);
+    apply(parsed.data);
+    return null;
+  } catch (error) {
+    if (error instanceof BodyError) return badRequest(c, error.message);
+    throw error;
+  }
+}
+
+export function rpcV5Routes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get(`/rpc/${VERSION}/info/:arg`, (c) => {
+    const values = baseValues(c, "info");
+    values.set("arg", list([pathArgument(c, 3)]));
+    return answerRpc(c, paramsFrom(values));
+  });
+
+  app.post(`/rpc/${VERSION}/info`, async (c) => {
+    const values = baseValues(c, "info");
+    const refused = await readBody(c, values, infoBody, (body) => {
+      values.set("arg", list((Array.isArray(body.arg) ? body.arg : [body.arg]).map(bytes)));
+    });
+    return refused ?? answerRpc(c, paramsFrom(values));
+  });
+
+  app.get(`/rpc/${VERSION}/search/:arg`, (c) => {
+    const values = baseValues(c, "search");
+    values.set("arg", pathArgument(c, 3));
+    return answerRpc(c, paramsFrom(values));
+  });
+
+  app.post(`/rpc/${VERSION}/search`, async (c) => {
+    const values = baseValues(c, "search");
+    const refused = await readBody(c, values, searchBody, (body) => {
+      values.set("arg", bytes(body.arg));
+      if (body.by !== undefined) values.set("by", body.by);
+    });
+    return refused ?? answerRpc(c, paramsFrom(values));
+  });
+
+  for (const type of ["suggest", "suggest-pkgbase"]) {
+    app.get(`/rpc/${VERSION}/${type}/:arg`, (c) => {
+      const values = baseValues(c, type);
+      values.set("arg", pathArgument(c, 3));
+      return answerRpc(c, paramsFrom(values));
+    });
+  }
+
+  // `GET /rpc/v5/info?arg[]=...`, `/rpc/v5/search?arg=...&by=...`, `/rpc/v5/suggest?arg=...`
+  for (const type of ["info", "search", "suggest", "suggest-pkgbase"]) {
+    app.get(`/rpc/${VERSION}/${type}`, (c) => answerRpc(c, paramsFrom(baseValues(c, type))));
+  }
+
+  return app;
+}

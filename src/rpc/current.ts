@@ -1,0 +1,171 @@
+/**
+ * RPC_PROFILE=current: answers shaped like current aurweb's RPC (aurweb/rpc.py and
+ * aurweb/routers/rpc.py on master): version 5 only, its field sets, its error texts,
+ * keys sorted, ETag over that output. The packages found are the read model's, exactly
+ * as in the legacy profile. README lists every difference between the two profiles.
+ */
+import { compareFolded, fold } from "../collation/general-ci.js";
+import { PhpArray, type PhpValue } from "../php/query-string.js";
+import type { Snapshot } from "../readmodel/snapshot.js";
+import type { Package } from "../readmodel/types.js";
+import { encodeCurrent, PythonFloat, type CurrentJson } from "./current-json.js";
+import * as lookup from "./lookup.js";
+import { DEPENDENCY_FIELDS, SEARCH_FIELDS, text, type RpcParams } from "./params.js";
+import { md5, trimIfNoneMatch, type RpcResponse } from "./respond.js";
+import { declarationFields, formatSnapshotUri } from "./rows.js";
+
+const TYPES = ["info", "multiinfo", "search", "msearch", "suggest", "suggest-pkgbase"];
+const CALLBACK = /^[a-zA-Z0-9()_.]{1,128}$/;
+
+export interface CurrentContext {
+  snapshot: Snapshot;
+  snapshotUri: string;
+  maxResults: number;
+  rateLimited: () => Promise<boolean>;
+  ifNoneMatch: string | undefined;
+}
+
+class RpcError extends Error {}
+
+function single(value: PhpValue | undefined): string | undefined {
+  return typeof value === "string" ? text(value) : undefined;
+}
+
+export function errorObject(version: number | null, message: string): CurrentJson {
+  return { version, results: [], resultcount: 0, type: "error", error: message };
+}
+
+function response(status: number, body: string, contentType = "application/json", etag?: string): RpcResponse {
+  const headers: Record<string, string> = { "Content-Type": contentType };
+  if (etag !== undefined) headers.ETag = `"${etag}"`;
+  return { status, headers, body };
+}
+
+export async function answerCurrent(params: RpcParams, ctx: CurrentContext): Promise<RpcResponse> {
+  const values = params.values;
+  const rawVersion = single(values.get("v"));
+  const version = rawVersion !== undefined && /^\s*[+-]?\d+\s*$/.test(rawVersion) ? Number(rawVersion) : null;
+  const type = single(values.get("type"));
+  if (await ctx.rateLimited()) {
+    return response(429, encodeCurrent(errorObject(version, "Rate limit reached")));
+  }
+
+  const by = single(values.get("by")) ?? "name-desc";
+  const args = argumentList(values.get("arg"));
+  let data: CurrentJson;
+  try {
+    if (rawVersion === undefined) throw new RpcError("Please specify an API version.");
+    if (version !== 5) throw new RpcError("Invalid version specified.");
+    if (!SEARCH_FIELDS.includes(by)) throw new RpcError("Incorrect by field specified.");
+    if (type === undefined) throw new RpcError("No request type/data specified.");
+    if (!TYPES.includes(type)) throw new RpcError("Incorrect request type specified.");
+    data = handle(ctx, type, by, args);
+  } catch (error) {
+    if (!(error instanceof RpcError)) throw error;
+    data = errorObject(version, error.message);
+  }
+
+  const body = encodeCurrent(data);
+  const etag = md5(body);
+  const callback = single(values.get("callback"));
+  if (callback !== undefined && !CALLBACK.test(callback)) {
+    return response(400, encodeCurrent(errorObject(version, "Invalid callback name.")));
+  }
+  const contentType = callback === undefined ? "application/json" : "text/javascript";
+  if (ctx.ifNoneMatch !== undefined && trimIfNoneMatch(ctx.ifNoneMatch) === etag) {
+    return { status: 304, headers: { "Content-Type": contentType, ETag: `"${etag}"` }, body: "" };
+  }
+  return response(200, callback === undefined ? body : `/**/${callback}(${body})`, contentType, etag);
+}
+
+function argumentList(arg: PhpValue | undefined): string[] {
+  if (arg === undefined) return [];
+  if (arg instanceof PhpArray) return arg.values().filter((v): v is string => typeof v === "string").map(text);
+  return [text(arg)];
+}
+
+function handle(ctx: CurrentContext, type: string, by: string, args: string[]): CurrentJson {
+  const { snapshot } = ctx;
+  switch (type) {
+    case "info":
+    case "multiinfo": {
+      if (args.length === 0) throw new RpcError("No request type/data specified.");
+      const found = new Set<Package>();
+      for (const name of args) {
+        const p = snapshot.packageByName(name);
+        if (p?.base.visible) found.add(p);
+      }
+      const packages = [...found].sort((a, b) => compareFolded(a.nameFold, b.nameFold));
+      return envelope("multiinfo", limited(ctx, packages).map((p) => infoRow(ctx, p)));
+    }
+    case "search":
+    case "msearch":
+      return envelope("search", limited(ctx, search(snapshot, type === "msearch" ? "maintainer" : by, args)).map((p) => searchRow(ctx, p)));
+    case "suggest":
+    case "suggest-pkgbase": {
+      if (args.length === 0) return [];
+      // Current aurweb passes the argument to LIKE as it is, wildcards included.
+      const pattern = args[0]!;
+      return type === "suggest" ? lookup.suggestPackages(snapshot, pattern, false) : lookup.suggestBases(snapshot, pattern, false);
+    }
+  }
+  throw new RpcError("Incorrect request type specified.");
+}
+
+function envelope(type: string, results: CurrentJson[]): CurrentJson {
+  return { version: 5, type, resultcount: results.length, results };
+}
+
+function limited(ctx: CurrentContext, packages: readonly Package[]): readonly Package[] {
+  if (packages.length > ctx.maxResults) throw new RpcError("Too many package results.");
+  return packages;
+}
+
+function search(snapshot: Snapshot, by: string, args: string[]): readonly Package[] {
+  if (by !== "maintainer" && args.length === 0) throw new RpcError("No request type/data specified.");
+  const arg = args[0] ?? "";
+  if (by === "maintainer") return lookup.searchByMaintainer(snapshot, arg === "" ? null : arg);
+  if ([...arg].length < 2) throw new RpcError("Query arg too small.");
+  if (by === "name" || by === "name-desc") return lookup.searchByText(snapshot, arg, by === "name-desc", Infinity);
+  if ((DEPENDENCY_FIELDS as readonly string[]).includes(by)) return lookup.searchByDeclaration(snapshot, by, arg);
+  return lookup.searchByExtendedField(snapshot, by, arg);
+}
+
+function searchRow(ctx: CurrentContext, pkg: Package): { [key: string]: CurrentJson } {
+  const base = pkg.base;
+  return {
+    ID: pkg.id,
+    Name: pkg.name,
+    PackageBaseID: base.id,
+    PackageBase: base.name,
+    Maintainer: base.maintainer,
+    Version: pkg.version,
+    Description: pkg.description,
+    URL: pkg.url,
+    URLPath: formatSnapshotUri(ctx.snapshotUri, base.name),
+    NumVotes: base.numVotes,
+    // Popularity is rounded to six decimals; zero is the integer 0.
+    Popularity: base.popularity === 0 ? 0 : new PythonFloat(Number(base.popularity.toFixed(6))),
+    OutOfDate: base.outOfDateTS,
+    FirstSubmitted: base.submittedTS,
+    LastModified: base.modifiedTS,
+  };
+}
+
+function infoRow(ctx: CurrentContext, pkg: Package): CurrentJson {
+  const row: { [key: string]: CurrentJson } = {
+    ...searchRow(ctx, pkg),
+    Submitter: pkg.base.submitter,
+    License: [],
+    Keywords: sortedByName(pkg.base.keywords),
+    Groups: [],
+    CoMaintainers: sortedByName(pkg.base.comaintainers),
+    PendingRequests: pkg.base.pendingRequests,
+  };
+  for (const [field, values] of declarationFields(pkg)) row[field] = sortedByName(values);
+  return row;
+}
+
+function sortedByName(values: readonly string[]): string[] {
+  return [...values].sort((a, b) => compareFolded(fold(a), fold(b)));
+}

@@ -1,0 +1,165 @@
+/**
+ * The legacy RPC (aurweb 5.0.0's AurJSON::handle) answered from the read model:
+ * validate -> rate limit -> look up -> shape -> encode -> ETag / If-None-Match -> JSONP.
+ */
+import { encodeString } from "../php/json.js";
+import { isNumeric, intval, isTruthy, looseEquals } from "../php/numeric.js";
+import { PhpArray, type PhpValue } from "../php/query-string.js";
+import type { Snapshot } from "../readmodel/snapshot.js";
+import type { DependencyOrder, Package } from "../readmodel/types.js";
+import { commentForm } from "./comment-form.js";
+import * as lookup from "./lookup.js";
+import { byteLength, DEPENDENCY_FIELDS, text, validate, type RpcParams } from "./params.js";
+import { errorBody, JSON_TYPE, JSONP_TYPE, md5, results, rpcHeaders, trimIfNoneMatch, type Body, type RpcResponse } from "./respond.js";
+import type { RowEncoder } from "./rows.js";
+
+export interface LegacyContext {
+  snapshot: Snapshot;
+  encoder: RowEncoder;
+  maxResults: number;
+  /** True when the client is over its limit (the hit is counted either way). */
+  rateLimited: () => Promise<boolean>;
+  /** The plan-dependent row order of a dependency search (see readmodel/plan.ts). */
+  dependencyOrder: (type: string, name: string) => Promise<DependencyOrder>;
+  ifNoneMatch: string | undefined;
+}
+
+/** A request the PHP 8 recording crashed on: a list where a single value was expected. */
+const INVALID_ARGUMENTS = "Invalid query arguments.";
+const CALLBACK = /^[a-zA-Z0-9()_.]{1,128}$/;
+
+/** Answers a request that has a `type` parameter (rpc.php shows the docs otherwise). */
+export async function answerLegacy(params: RpcParams, ctx: LegacyContext): Promise<RpcResponse> {
+  const request = validate(params);
+  if (!request.ok) return early(request.version, request.error);
+  const { version } = request;
+  if (await ctx.rateLimited()) {
+    return { status: 429, headers: rpcHeaders(JSON_TYPE, null), body: errorBody(version, "Rate limit reached") };
+  }
+
+  const type = request.type === "info" && version >= 5 ? "multiinfo" : request.type;
+  const by = type === "msearch" ? "maintainer" : (request.by ?? "name-desc");
+  const order =
+    (type === "search" || type === "msearch") && (DEPENDENCY_FIELDS as readonly string[]).includes(by) && typeof request.arg === "string"
+      ? await ctx.dependencyOrder(by, text(request.arg))
+      : undefined;
+  const handler = new Handler(ctx, version, order);
+  const json = (() => {
+    switch (type) {
+      case "info":
+        return handler.info(request.arg);
+      case "multiinfo":
+        return handler.multiinfo(request.arg);
+      case "search":
+      case "msearch":
+        return handler.search(request.arg, by);
+      case "suggest":
+        return handler.suggest(request.arg, false);
+      case "suggest-pkgbase":
+        return handler.suggest(request.arg, true);
+      case "get-comment-form":
+        return commentForm(request.values);
+    }
+  })();
+
+  const etag = md5(json);
+  if (ctx.ifNoneMatch !== undefined) {
+    const presented = trimIfNoneMatch(ctx.ifNoneMatch);
+    // PHP: `$if_none_match && $if_none_match == $etag`, so "" and "0" never match.
+    if (presented !== "" && presented !== "0" && looseEquals(presented, etag)) return { status: 304, headers: rpcHeaders(null, etag), body: "" };
+  }
+  const callback = request.values.get("callback");
+  if (callback === undefined) return { status: 200, headers: rpcHeaders(JSON_TYPE, etag), body: json };
+  if (typeof callback !== "string" || !CALLBACK.test(callback)) {
+    return { status: 200, headers: rpcHeaders(JSON_TYPE, etag), body: errorBody(version, "Invalid callback name.") };
+  }
+  const wrapped = Buffer.concat([Buffer.from(`/**/${callback}(`, "latin1"), Buffer.from(json), Buffer.from(")")]);
+  return { status: 200, headers: rpcHeaders(JSONP_TYPE, etag), body: wrapped };
+}
+
+/** An error raised before the request reached a handler: no ETag, never JSONP. */
+export function early(version: bigint | number, message: string): RpcResponse {
+  return { status: 200, headers: rpcHeaders(JSON_TYPE, null), body: errorBody(version, message) };
+}
+
+class Handler {
+  constructor(
+    private readonly ctx: LegacyContext,
+    private readonly version: number,
+    private readonly dependencyOrder: DependencyOrder | undefined,
+  ) {}
+
+  info(arg: PhpValue): Body {
+    if (typeof arg !== "string") return errorBody(this.version, INVALID_ARGUMENTS);
+    const packages =
+      this.version < 5 && isNumeric(arg)
+        ? lookup.infoById(this.ctx.snapshot, Number(arg.trim()))
+        : lookup.infoByName(this.ctx.snapshot, text(arg));
+    return this.processQuery("info", packages);
+  }
+
+  multiinfo(arg: PhpValue): Body {
+    const args = arg instanceof PhpArray ? arg.values() : [arg];
+    const ids: number[] = [];
+    const names: string[] = [];
+    for (const value of args) {
+      if (!isTruthy(value)) continue;
+      if (typeof value !== "string") return errorBody(this.version, INVALID_ARGUMENTS);
+      if (this.version < 5 && isNumeric(value)) ids.push(Number(intval(value)));
+      else names.push(text(value));
+    }
+    if (ids.length === 0 && names.length === 0) return errorBody(this.version, INVALID_ARGUMENTS);
+    return this.processQuery("multiinfo", lookup.multiinfo(this.ctx.snapshot, ids, names));
+  }
+
+  search(arg: PhpValue, by: string): Body {
+    if (typeof arg !== "string") return errorBody(this.version, INVALID_ARGUMENTS);
+    const { snapshot, maxResults } = this.ctx;
+    if (by === "name" || by === "name-desc") {
+      if (byteLength(arg) < 2) return errorBody(this.version, "Query arg too small.");
+      // At most maxResults packages are needed: past that the answer is an error anyway.
+      return this.processQuery("search", lookup.searchByText(snapshot, text(arg), by === "name-desc", maxResults));
+    }
+    if (by === "maintainer") {
+      const username = isTruthy(arg) ? text(arg) : null;
+      return this.processQuery("search", lookup.searchByMaintainer(snapshot, username));
+    }
+    if ((DEPENDENCY_FIELDS as readonly string[]).includes(by)) {
+      if (!isTruthy(arg)) return errorBody(this.version, "Query arg is empty.");
+      return this.processQuery("search", lookup.searchByDeclaration(snapshot, by, text(arg), this.dependencyOrder));
+    }
+    // Fields legacy refused and current aurweb answers, with its argument check.
+    const value = text(arg);
+    if ([...value].length < 2) return errorBody(this.version, "Query arg too small.");
+    return this.processQuery("search", lookup.searchByExtendedField(snapshot, by, value));
+  }
+
+  suggest(arg: PhpValue, bases: boolean): string {
+    if (typeof arg !== "string") return errorBody(this.version, INVALID_ARGUMENTS);
+    const names = bases ? lookup.suggestBases(this.ctx.snapshot, text(arg)) : lookup.suggestPackages(this.ctx.snapshot, text(arg));
+    return `[${names.map(encodeString).join(",")}]`;
+  }
+
+  /** process_query(): rows up to the limit, v1's one row per license, the v1/v2 single info object. */
+  private processQuery(type: string, packages: readonly Package[]): Body {
+    const { encoder, maxResults } = this.ctx;
+    const info = type === "info" || type === "multiinfo";
+    // v1 and v2 `info` keep only the first row the query returned.
+    const cap = this.version < 3 && type === "info" ? 1 : maxResults;
+    const rows: Buffer[] = [];
+    for (const pkg of packages) {
+      if (this.version === 1) {
+        // v1 joined PackageLicenses: one row per license, or one with a null license.
+        for (const license of pkg.licenses.length > 0 ? pkg.licenses : [null]) {
+          if (rows.length >= cap) break;
+          rows.push(encoder.row(pkg, 1, info, license));
+        }
+      } else {
+        rows.push(encoder.row(pkg, this.version, info));
+      }
+      if (rows.length >= cap) break;
+    }
+    if (rows.length === maxResults) return errorBody(this.version, "Too many package results.");
+    return results(this.version, type, rows, this.version < 3 && type === "info");
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The legacy RPC's queries, answered from the read model. Each function returns the
+ * packages the legacy SQL would have returned, in the order it would have returned them.
+ */
+import { compareFolded } from "../collation/general-ci.js";
+import { compileLike, escapeLikeWildcards, type LikePattern } from "../collation/like.js";
+import type { Snapshot } from "../readmodel/snapshot.js";
+import type { DependencyOrder, Package, PackageBase } from "../readmodel/types.js";
+import type { TrigramIndex } from "../readmodel/text-index.js";
+
+/** `Packages.Name LIKE '%term%'` (and `OR Description LIKE ...` with descriptions). */
+export function searchByText(snapshot: Snapshot, term: string, withDescription: boolean, limit: number): Package[] {
+  const pattern = compileLike(`%${escapeLikeWildcards(term)}%`);
+  const test = withDescription
+    ? (p: Package) => pattern.matches(p.nameFold) || (p.description !== null && pattern.matches(p.descriptionFold))
+    : (p: Package) => pattern.matches(p.nameFold);
+  const index: TrigramIndex = withDescription ? snapshot.nameDescriptionIndex : snapshot.nameIndex;
+  return scanMatching(snapshot.nameScan, pattern, index, test, limit);
+}
+
+function scanMatching(
+  scan: readonly Package[],
+  pattern: LikePattern,
+  index: TrigramIndex,
+  test: (p: Package) => boolean,
+  limit: number,
+): Package[] {
+  const out: Package[] = [];
+  const candidates = pattern.substring !== null ? index.candidates(pattern.substring) : null;
+  if (candidates) {
+    for (let i = 0; i < candidates.length && out.length < limit; i++) {
+      const p = scan[candidates[i]!]!;
+      if (test(p)) out.push(p);
+    }
+    return out;
+  }
+  for (let i = 0; i < scan.length && out.length < limit; i++) {
+    if (test(scan[i]!)) out.push(scan[i]!);
+  }
+  return out;
+}
+
+/** `Users.Username = ?`, or with an empty argument `Users.ID IS NULL` (orphans). */
+export function searchByMaintainer(snapshot: Snapshot, username: string | null): readonly Package[] {
+  if (username === null) return snapshot.orphanScan;
+  const userId = snapshot.userIdByName(username);
+  return userId === undefined ? [] : snapshot.packagesMaintainedBy(userId);
+}
+
+/** Dependency and relation searches: `by=depends`, ..., `by=provides`, `by=conflicts`, `by=replaces`. */
+export function searchByDeclaration(snapshot: Snapshot, type: string, name: string, order?: DependencyOrder): readonly Package[] {
+  const declaring = snapshot.packagesDeclaring(type, name, order);
+  if (type !== "provides") return declaring;
+  // A package always provides itself.
+  const self = snapshot.packageByName(name);
+  return self?.base.visible && !declaring.includes(self) ? [...declaring, self] : declaring;
+}
+
+/** The searches current aurweb added, other than relations. */
+export function searchByExtendedField(snapshot: Snapshot, by: string, arg: string): readonly Package[] {
+  switch (by) {
+    case "groups":
+      return snapshot.packagesInGroup(arg);
+    case "submitter": {
+      const userId = snapshot.userIdByName(arg);
+      return userId === undefined ? [] : snapshot.packagesSubmittedBy(userId);
+    }
+    case "comaintainers":
+      return snapshot.packagesComaintainedBy(arg);
+    case "keywords":
+      // Every given word must be a keyword of the package base.
+      return snapshot.packagesWithKeywords(arg.split(/\s+/).filter(Boolean));
+    default:
+      return searchByDeclaration(snapshot, by, arg);
+  }
+}
+
+/** `Packages.ID IN (...) OR Packages.Name IN (...)`, in the order the plan yields rows. */
+export function multiinfo(snapshot: Snapshot, ids: readonly number[], names: readonly string[]): Package[] {
+  const byId = new Set<Package>();
+  for (const id of ids) {
+    const p = snapshot.packageById(id);
+    // Without names the packager condition applies to ID matches too; with names, SQL's
+    // AND binds tighter than OR and ID matches skip it.
+    if (p && (p.base.visible || names.length > 0)) byId.add(p);
+  }
+  const byName = new Set<Package>();
+  for (const name of names) {
+    const p = snapshot.packageByName(name);
+    if (p?.base.visible && !byId.has(p)) byName.add(p);
+  }
+  const ascendingId = (a: Package, b: Package) => a.id - b.id;
+  // Names alone: a range over the Name index, so collation order.
+  if (ids.length === 0) return [...byName].sort((a, b) => compareFolded(a.nameFold, b.nameFold));
+  // One name (an equality) merges with the ID ranges in row-ID order. Several names make
+  // a sort-union: rows found by name come first in row-ID order, then the primary-key
+  // ranges are read in order, skipping nothing twice.
+  if (names.length < 2) return [...byId, ...byName].sort(ascendingId);
+  return [...[...byName].sort(ascendingId), ...[...byId].sort(ascendingId)];
+}
+
+/** `Packages.Name = ?` */
+export function infoByName(snapshot: Snapshot, name: string): Package[] {
+  const p = snapshot.packageByName(name);
+  return p?.base.visible ? [p] : [];
+}
+
+/** `Packages.ID = <numeric literal>`: the literal compares as a number. */
+export function infoById(snapshot: Snapshot, literal: number): Package[] {
+  if (!Number.isInteger(literal)) return [];
+  const p = snapshot.packageById(literal);
+  return p?.base.visible ? [p] : [];
+}
+
+const SUGGEST_LIMIT = 20;
+
+/**
+ * `Name LIKE 'prefix%' ... ORDER BY Name LIMIT 20` over a list sorted by collation. The
+ * legacy RPC escaped the argument's wildcards; current aurweb does not.
+ */
+function suggestFrom<T extends { nameFold: string; name: string }>(sorted: readonly T[], prefix: string, escape: boolean): string[] {
+  const pattern = compileLike(`${escape ? escapeLikeWildcards(prefix) : prefix}%`);
+  const out: string[] = [];
+  if (pattern.prefix !== null) {
+    const key = pattern.prefix;
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareFolded(sorted[mid]!.nameFold, key) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    // The order ignores trailing spaces and LIKE does not: names equal to the prefix
+    // but for its trailing spaces sort among the matches without matching.
+    for (let i = lo; i < sorted.length && out.length < SUGGEST_LIMIT; i++) {
+      const fold = sorted[i]!.nameFold;
+      if (fold.startsWith(key)) out.push(sorted[i]!.name);
+      else if (compareFolded(fold, key) !== 0) break;
+    }
+    return out;
+  }
+  for (const item of sorted) {
+    if (out.length >= SUGGEST_LIMIT) break;
+    if (pattern.matches(item.nameFold)) out.push(item.name);
+  }
+  return out;
+}
+
+export function suggestPackages(snapshot: Snapshot, prefix: string, escape = true): string[] {
+  return suggestFrom(snapshot.packagesSortedByName, prefix, escape);
+}
+
+export function suggestBases(snapshot: Snapshot, prefix: string, escape = true): string[] {
+  return suggestFrom<PackageBase>(snapshot.basesSortedByName, prefix, escape);
+}

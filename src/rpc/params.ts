@@ -1,0 +1,64 @@
+/**
+ * The legacy request parameters, read the way PHP 5.0.0's rpc.php read $_GET, then
+ * checked in the legacy order: version, presence of type and arg, type, `by`.
+ * Values stay PHP byte strings (see php/query-string.ts) until they are matched
+ * against package data (see `text`).
+ */
+import { intval } from "../php/numeric.js";
+import { parseQueryString, PhpArray, type PhpValue } from "../php/query-string.js";
+
+export const LEGACY_TYPES = ["search", "info", "multiinfo", "msearch", "suggest", "suggest-pkgbase", "get-comment-form"] as const;
+export type LegacyType = (typeof LEGACY_TYPES)[number];
+
+export const LEGACY_SEARCH_FIELDS = ["name", "name-desc", "maintainer", "depends", "makedepends", "checkdepends", "optdepends"] as const;
+export const DEPENDENCY_FIELDS = ["depends", "makedepends", "checkdepends", "optdepends"] as const;
+/** What current aurweb added; the legacy RPC refused them with "Incorrect by field specified.". */
+export const RELATION_FIELDS = ["provides", "conflicts", "replaces"] as const;
+export const EXTENDED_SEARCH_FIELDS = [...RELATION_FIELDS, "groups", "submitter", "keywords", "comaintainers"] as const;
+export const SEARCH_FIELDS: readonly string[] = [...LEGACY_SEARCH_FIELDS, ...EXTENDED_SEARCH_FIELDS];
+
+export interface RpcParams {
+  /** PHP's intval of `v` (1 when absent); bigint because intval saturates at 2^63-1. */
+  version: bigint;
+  values: PhpArray;
+}
+
+export type ValidatedRequest =
+  | { ok: true; version: number; type: LegacyType; by: string | undefined; arg: PhpValue; values: PhpArray }
+  | { ok: false; version: bigint; error: string };
+
+export function readParams(rawQuery: string): RpcParams {
+  return paramsFrom(parseQueryString(rawQuery));
+}
+
+export function paramsFrom(values: PhpArray): RpcParams {
+  const v = values.get("v");
+  return { version: v === undefined ? 1n : intval(v), values };
+}
+
+export function validate(params: RpcParams): ValidatedRequest {
+  const { version, values } = params;
+  if (version < 1n || version > 5n) return { ok: false, version, error: "Invalid version specified." };
+  const type = values.get("type");
+  const arg = values.get("arg");
+  if (type === undefined || arg === undefined) return { ok: false, version, error: "No request type/data specified." };
+  if (typeof type !== "string" || !(LEGACY_TYPES as readonly string[]).includes(type)) {
+    return { ok: false, version, error: "Incorrect request type specified." };
+  }
+  const by = values.get("by") ?? values.get("search_by");
+  if (by !== undefined && (typeof by !== "string" || !SEARCH_FIELDS.includes(by))) {
+    return { ok: false, version, error: "Incorrect by field specified." };
+  }
+  return { ok: true, version: Number(version), type: type as LegacyType, by, arg, values };
+}
+
+/** A PHP byte string as the text the database would compare it with. */
+export function text(bytes: string): string {
+  return Buffer.from(bytes, "latin1").toString("utf8");
+}
+
+/** strlen(): PHP counts bytes. */
+export function byteLength(bytes: string): number {
+  return bytes.length;
+}
+

@@ -1,0 +1,75 @@
+/**
+ * The legacy RPC's response envelopes and headers. Errors are shaped per version: before
+ * v3 the message sat in `results`, from v3 on in `error` beside an empty `results`.
+ */
+import { hash } from "node:crypto";
+import { encodeString } from "../php/json.js";
+
+export type Body = string | Buffer;
+
+export interface RpcResponse {
+  status: number;
+  /** Names as the legacy site spelled them; insertion order is the legacy order. */
+  headers: Record<string, string>;
+  body: Body;
+}
+
+const COMMA = Buffer.from(",");
+const OPEN_LIST = Buffer.from("[");
+const CLOSE = Buffer.from("]}");
+
+/** json_results() around already encoded rows: a list, or (v1/v2 info) a single object. */
+export function results(version: number | bigint, type: string, rows: readonly Buffer[], single: boolean): Buffer {
+  const head = Buffer.from(`{"version":${version},"type":${encodeString(type)},"resultcount":${rows.length},"results":`, "latin1");
+  if (single) return Buffer.concat([head, rows[0] ?? Buffer.from("[]"), CLOSE.subarray(1)]);
+  const parts: Buffer[] = [head, OPEN_LIST];
+  rows.forEach((row, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(row);
+  });
+  parts.push(CLOSE);
+  return Buffer.concat(parts);
+}
+
+export function errorBody(version: number | bigint, message: string): string {
+  return version < 3
+    ? `{"version":${version},"type":"error","resultcount":0,"results":${encodeString(message)}}`
+    : `{"version":${version},"type":"error","resultcount":0,"results":[],"error":${encodeString(message)}}`;
+}
+
+const EXPIRES = "Tue, 11 Oct 1988 22:00:00 GMT";
+
+/** Headers of every answer from the RPC handler (aurweb sets Expires and X-Frame-Options globally). */
+export function rpcHeaders(contentType: string | null, etag: string | null): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (contentType !== null) headers["Content-Type"] = contentType;
+  headers.Expires = EXPIRES;
+  headers["X-Frame-Options"] = "DENY";
+  headers["Cache-Control"] = "public, must-revalidate, max-age=0";
+  if (etag !== null) headers.ETag = `"${etag}"`;
+  return headers;
+}
+
+/** Headers of the legacy site's HTML pages (its 404 page, the method refusal, the docs). */
+export function pageHeaders(): Record<string, string> {
+  return {
+    "Content-Type": "text/html; charset=utf-8",
+    "Cache-Control": "no-cache, must-revalidate",
+    Expires: EXPIRES,
+    Pragma: "no-cache",
+    "X-Frame-Options": "DENY",
+  };
+}
+
+export const JSON_TYPE = "application/json";
+/** What php-fpm behind nginx sent for `header('content-type: text/javascript')`. */
+export const JSONP_TYPE = "text/javascript;charset=UTF-8";
+
+export function md5(body: Body): string {
+  return hash("md5", body, "hex");
+}
+
+/** PHP's trim($header, "\t\n\r\" ") before comparing with the ETag. */
+export function trimIfNoneMatch(header: string): string {
+  return header.replace(/^[\t\n\r" ]+|[\t\n\r" ]+$/g, "");
+}

@@ -1,0 +1,134 @@
+/**
+ * One package as a result row, encoded the way the legacy RPC printed it for each API
+ * version: field set and order per version, integers where PHP coerced them, Popularity
+ * as a PHP float, and for info requests from v2 on the declarations merged in (in the
+ * order the legacy UNION query returned them, duplicates removed like UNION DISTINCT).
+ *
+ * Encoded rows are cached per package: a snapshot never changes, so neither do they.
+ */
+import { equalityKey } from "../collation/general-ci.js";
+import { encodeFloat, encodeString } from "../php/json.js";
+import { declarationsOf, type Package } from "../readmodel/types.js";
+
+const DECLARATION_KEYS: Record<string, string> = {
+  depends: "Depends",
+  makedepends: "MakeDepends",
+  checkdepends: "CheckDepends",
+  optdepends: "OptDepends",
+  conflicts: "Conflicts",
+  provides: "Provides",
+  replaces: "Replaces",
+  groups: "Groups",
+  license: "License",
+};
+
+/** PHP's urlencode(): RFC 1738 style, space as `+`, everything but [A-Za-z0-9._-] escaped. */
+export function phpUrlencode(s: string): string {
+  let out = "";
+  for (const byte of Buffer.from(s, "utf8")) {
+    const ch = String.fromCharCode(byte);
+    if (/[A-Za-z0-9._-]/.test(ch)) out += ch;
+    else if (byte === 0x20) out += "+";
+    else out += "%" + byte.toString(16).toUpperCase().padStart(2, "0");
+  }
+  return out;
+}
+
+/** sprintf($format, $value) for the snapshot URI, which holds one `%s`. */
+export function formatSnapshotUri(format: string, value: string): string {
+  let used = false;
+  return format.replace(/%(%|s)/g, (_, c: string) => {
+    if (c === "%") return "%";
+    if (used) return "";
+    used = true;
+    return value;
+  });
+}
+
+const int = (n: number | null) => (n === null ? "null" : String(Math.trunc(n)));
+const str = (s: string | null) => (s === null ? "null" : encodeString(s));
+
+/**
+ * The declarations of a package as the legacy UNION returned them: dependencies, then
+ * relations, then groups, then licenses; a row equal under the collation to an earlier
+ * one is dropped. Keys appear in the order their first row does.
+ */
+export function declarationFields(pkg: Package): Map<string, string[]> {
+  const fields = new Map<string, string[]>();
+  const seen = new Set<string>();
+  const add = (type: string, name: string, condition: string | null) => {
+    const key = `${equalityKey(type)}\u0000${equalityKey(name)}\u0000${condition === null ? "\u0001" : equalityKey(condition)}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    const field = DECLARATION_KEYS[type];
+    if (field === undefined) return;
+    let list = fields.get(field);
+    if (!list) fields.set(field, (list = []));
+    list.push(name + (condition ?? ""));
+  };
+  for (const d of declarationsOf(pkg)) add(d.type, d.name, d.condition);
+  for (const g of pkg.groups) add("groups", g, "");
+  for (const l of pkg.licenses) add("license", l, "");
+  return fields;
+}
+
+/**
+ * Encoded rows are kept as bytes: json_encode output is pure ASCII (everything else is
+ * escaped), and an answer is then one Buffer.concat away from the socket and the ETag.
+ */
+export class RowEncoder {
+  /** Per package: the base revision the rows were encoded at, and the rows by shape. */
+  private readonly cache = new WeakMap<Package, { revision: number; rows: Map<string, Buffer> }>();
+
+  constructor(private readonly snapshotUri: string) {}
+
+  /**
+   * `license` is the license this row carries in v1, where the legacy query joined
+   * PackageLicenses and so returned one row per license (undefined elsewhere).
+   */
+  row(pkg: Package, version: number, info: boolean, license?: string | null): Buffer {
+    const key = `${version}${info && version >= 2 ? "i" : "s"}${license === undefined ? "" : `\u0000${license ?? "\u0001"}`}`;
+    let cached = this.cache.get(pkg);
+    // A vote or a flag updates the base in place (see Snapshot.patchBases) and bumps its revision.
+    if (!cached || cached.revision !== pkg.base.revision) {
+      this.cache.set(pkg, (cached = { revision: pkg.base.revision, rows: new Map() }));
+    }
+    let json = cached.rows.get(key);
+    if (json === undefined) {
+      json = Buffer.from(this.encode(pkg, version, info && version >= 2, license), "latin1");
+      cached.rows.set(key, json);
+    }
+    return json;
+  }
+
+  private encode(pkg: Package, version: number, withDeclarations: boolean, license: string | null | undefined): string {
+    const base = pkg.base;
+    const parts = [
+      `"ID":${pkg.id}`,
+      `"Name":${str(pkg.name)}`,
+      `"PackageBaseID":${base.id}`,
+      `"PackageBase":${str(base.name)}`,
+      `"Version":${str(pkg.version)}`,
+      `"Description":${str(pkg.description)}`,
+      `"URL":${str(pkg.url)}`,
+      `"NumVotes":${base.numVotes}`,
+    ];
+    if (version >= 4) parts.push(`"Popularity":${encodeFloat(base.popularity)}`);
+    parts.push(
+      `"OutOfDate":${int(base.outOfDateTS)}`,
+      `"Maintainer":${str(base.maintainer)}`,
+      `"FirstSubmitted":${int(base.submittedTS)}`,
+      `"LastModified":${int(base.modifiedTS)}`,
+    );
+    if (version === 1) parts.push(`"License":${str(license ?? null)}`);
+    parts.push(`"URLPath":${encodeString(formatSnapshotUri(this.snapshotUri, phpUrlencode(base.name)))}`);
+    if (version < 4) parts.push(`"CategoryID":1`);
+    if (withDeclarations) {
+      for (const [field, values] of declarationFields(pkg)) {
+        parts.push(`${encodeString(field)}:[${values.map(encodeString).join(",")}]`);
+      }
+      if (version >= 5) parts.push(`"Keywords":[${base.keywords.map(encodeString).join(",")}]`);
+    }
+    return `{${parts.join(",")}}`;
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * One serving process: the database pools, the rate-limit store, the app and its HTTP
+ * server, and how they stop. main.ts runs one of these, or one per cluster worker.
+ */
+import cluster from "node:cluster";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { getRequestListener } from "@hono/node-server";
+import { Redis } from "ioredis";
+import { createApp, type App } from "./app.js";
+import { errorBody } from "./rpc/respond.js";
+import { answerMetricsRequests, clusterMetrics } from "./cluster.js";
+import type { Config } from "./config.js";
+import { createDatabase } from "./db/client.js";
+import type { Logger } from "./http/logging.js";
+import { createMetrics, databasePools } from "./http/metrics.js";
+import { RedisRateLimitStore } from "./rpc/rate-limit-redis.js";
+
+export interface ServerOptions {
+  config: Config;
+  databaseUrl: string;
+  logger: Logger;
+}
+
+export interface RunningServer {
+  /** http://host:port of the listening socket. */
+  url: string;
+  /**
+   * Stops accepting connections, lets requests in flight finish (up to
+   * SHUTDOWN_TIMEOUT_MS, then closes their connections), and closes the pools. The
+   * process should exit when it resolves: a query still running may keep it alive.
+   */
+  stop(): Promise<void>;
+}
+
+/** The longest request head (request line and headers) the service reads. */
+const MAX_REQUEST_HEAD_BYTES = 1024 * 1024;
+
+/**
+ * The Node HTTP server around the app. Node refuses request heads over 16 KB with an
+ * empty 431; the legacy RPC took long query strings (10,000 `arg[]`) and answered them,
+ * so this service reads them and answers too.
+ */
+export function createHttpServer(app: App): http.Server {
+  const server = http.createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, getRequestListener(app.hono.fetch));
+  // A request Node cannot parse (raw non-ASCII bytes in the request line, a head past the
+  // limit) never reaches the app; answer it with a JSON error in the legacy shape rather
+  // than Node's bare status line.
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    if (error.code === "ECONNRESET" || !socket.writable) return socket.destroy();
+    const status = error.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
+    const body = errorBody(5, status === 431 ? "Request too large." : "Malformed request.");
+    socket.end(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
+  return server;
+}
+
+/** How often idle keep-alive connections are closed while draining. */
+const DRAIN_SWEEP_MS = 100;
+/** Time to close the pools even when the drain used up the whole deadline. */
+const CLOSE_GRACE_MS = 1000;
+
+/** Whether `promise` settles within `ms`; it is not cancelled either way. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
+  const result = await Promise.race([settled, expired]);
+  clearTimeout(timer);
+  return result;
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { config, logger } = options;
+  const onError = (error: unknown) => logger.error({ err: error }, "unexpected error");
+
+  const database = createDatabase(options.databaseUrl, {
+    poolSize: config.DB_POOL_SIZE,
+    replicaUrls: config.DATABASE_REPLICA_URLS,
+  });
+  // A rate-limit check must not wait for Redis: after a second without an answer the
+  // request is let through (RateLimiter fails open), rather than queued until it returns.
+  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { commandTimeout: 1000, maxRetriesPerRequest: 1 }) : undefined;
+  redis?.on("error", (error: Error) => logger.warn({ err: error }, "redis"));
+
+  const metrics = createMetrics({
+    pools: databasePools(database),
+    exposition: cluster.isWorker ? clusterMetrics : undefined,
+  });
+  if (cluster.isWorker) answerMetricsRequests(metrics.registry);
+
+  const app = createApp({
+    db: database,
+    config,
+    logger,
+    metrics,
+    onError,
+    rateLimitStore: redis ? new RedisRateLimitStore(redis) : undefined,
+  });
+  // Returns once the first snapshot is loaded, or the database did not answer (the read
+  // model keeps polling, and /readyz says 503 until it has one).
+  await app.deps.readModel.start();
+
+  const server = createHttpServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.PORT, config.HOST, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { address, port } = server.address() as AddressInfo;
+  const url = `http://${address.includes(":") ? `[${address}]` : address}:${port}`;
+  logger.info({ url }, "listening");
+
+  let stopping: Promise<void> | undefined;
+  const drainAndClose = async () => {
+    const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // server.close() only closes connections idle at that moment; a keep-alive
+    // connection whose response finishes later would hold the drain open for its whole
+    // keep-alive timeout, so idle ones are closed as they appear.
+    const sweep = setInterval(() => server.closeIdleConnections(), DRAIN_SWEEP_MS);
+    const drained = await settlesWithin(closed, deadline - Date.now());
+    clearInterval(sweep);
+    if (!drained) {
+      logger.warn({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, "shutdown deadline passed; closing the remaining connections");
+      server.closeAllConnections();
+    }
+    // Ending a pool waits for the queries on it, and one may outlive its request (a
+    // timed-out one, or one cut off above). Past the deadline it is left to the exit.
+    const resources = Promise.all([app.deps.readModel.stop().then(() => database.close()), redis?.quit()]);
+    if (!(await settlesWithin(resources, Math.max(deadline - Date.now(), CLOSE_GRACE_MS)))) {
+      logger.warn("database or Redis connections still busy; leaving them to the exit");
+    }
+    logger.info("stopped");
+  };
+
+  return {
+    url,
+    stop() {
+      stopping ??= drainAndClose();
+      return stopping;
+    },
+  };
+}
