@@ -1,0 +1,170 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { freePort } from "../../src/net/free-port.js";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import http from "node:http";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const REPO_ROOT = new URL("../../", import.meta.url).pathname;
+
+export { freePort };
+
+/** Resolves when `child` exits, with its exit code (or the signal that ended it). */
+function exitOf(child: ChildProcess): Promise<number | NodeJS.Signals> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else if (child.signalCode !== null) resolve(child.signalCode);
+    // "close", not "exit": by then everything it printed has been read.
+    else child.once("close", (code, signal) => resolve(code ?? signal!));
+  });
+}
+
+export interface ServiceProcess {
+  url: string;
+  child: ChildProcess;
+  /** Every line the service printed so far, stdout and stderr. */
+  output: string[];
+  /** The JSON log lines among them. */
+  logs(): Record<string, unknown>[];
+  exited: Promise<number | NodeJS.Signals>;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | NodeJS.Signals>;
+}
+
+/**
+ * The service as `npm start` runs it (src/main.ts in its own node process), with `env`
+ * over the test's environment. Resolves once every process logged that it listens and
+ * /readyz says ready.
+ */
+export async function spawnService(env: Record<string, string>): Promise<ServiceProcess> {
+  const port = Number(env.PORT ?? (await freePort()));
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, LOG_LEVEL: "info", HOST: "127.0.0.1", ...env, PORT: String(port) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output: string[] = [];
+  const exited = exitOf(child);
+  const workers = Number(env.WORKERS ?? "1");
+  // Each worker logs that it listens, and under the cluster the primary too.
+  const expectedListeners = workers === 1 ? 1 : workers + 1;
+  const listening = new Promise<void>((resolve, reject) => {
+    let seen = 0;
+    for (const stream of [child.stdout!, child.stderr!]) {
+      let partial = "";
+      stream.on("data", (chunk: Buffer) => {
+        const lines = (partial + chunk.toString()).split("\n");
+        partial = lines.pop()!;
+        for (const line of lines) {
+          output.push(line);
+          if (line.includes('"msg":"listening"') && ++seen === expectedListeners) resolve();
+        }
+      });
+    }
+    void exited.then((code) => reject(new Error(`service exited (${code}) before listening:\n${output.join("\n")}`)));
+  });
+  await listening;
+  const url = `http://127.0.0.1:${port}`;
+  // As a load balancer would, send it nothing before it is ready: on a busy machine the
+  // first snapshot may come a poll or two after the service listens. Under the cluster
+  // each check is a new connection, so several in a row reach every worker.
+  for (let waited = 0, readyInARow = 0; readyInARow < 2 * workers; waited += 100) {
+    if (waited > 60_000) throw new Error(`service never became ready:\n${output.join("\n")}`);
+    if ((await readiness(url)) === 200) {
+      readyInARow++;
+    } else {
+      readyInARow = 0;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    url,
+    child,
+    output,
+    logs: () => output.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>),
+    exited,
+    stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      return exited;
+    },
+  };
+}
+
+function readiness(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    http
+      .get(`${url}/readyz`, { agent: false }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      })
+      .on("error", () => resolve(0));
+  });
+}
+
+export interface Nginx {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Real nginx, round-robin over `upstreams` (ports on 127.0.0.1), adding the client to
+ * X-Forwarded-For as a production proxy would.
+ */
+export async function startNginx(upstreams: number[]): Promise<Nginx> {
+  const directory = await mkdtemp(join(tmpdir(), "aurweb-nginx-"));
+  const port = await freePort();
+  const config = `
+pid ${directory}/nginx.pid;
+error_log ${directory}/error.log;
+events {}
+http {
+  access_log off;
+  client_body_temp_path ${directory}/body;
+  proxy_temp_path ${directory}/proxy;
+  upstream rpc {
+    ${upstreams.map((p) => `server 127.0.0.1:${p};`).join("\n    ")}
+  }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://rpc;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      # Run as root, nginx's workers are "nobody" and cannot write in our temporary
+      # directory; a response that outgrows the buffers waits for the client instead.
+      proxy_max_temp_file_size 0;
+    }
+  }
+}
+`;
+  await writeFile(join(directory, "nginx.conf"), config);
+  const nginx = existsSync("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx";
+  const child = spawn(nginx, ["-p", directory, "-e", `${directory}/error.log`, "-c", `${directory}/nginx.conf`, "-g", "daemon off;"], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exited = exitOf(child);
+  for (let attempt = 0; ; attempt++) {
+    if (child.exitCode !== null) throw new Error(`nginx exited: ${stderr}`);
+    const up = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, "127.0.0.1", () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.on("error", () => resolve(false));
+    });
+    if (up) break;
+    if (attempt > 100) throw new Error(`nginx did not listen: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      child.kill("SIGQUIT");
+      await exited;
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
