@@ -1,0 +1,156 @@
+/**
+ * The results table (Markdown, so a run can go into docs/performance.md as printed) and
+ * the targets of issue 8. Throughput targets are ratios to the ceiling measured in the
+ * same run, because absolute figures depend on the machine; they were derived from the
+ * Go service's figures on a 2-core machine over the ceiling there (49,268 req/s).
+ */
+import { availableParallelism, cpus, loadavg } from "node:os";
+import type { ChangeCost, DatabaseUse } from "./freshness-cost.js";
+import type { LoadResult } from "./load.js";
+import type { Memory } from "./server-process.js";
+
+interface Target {
+  /** Minimum requests/s as a fraction of the ceiling's at the same connections. */
+  ratio?: number;
+  /** Minimum requests/s, absolute. */
+  requestsPerSec?: number;
+  maxP99Ms: number;
+}
+
+/** Targets apply at this many connections; the other level is there to show the trend. */
+const TARGET_CONNECTIONS = 50;
+const PEAK_RSS_TARGET_MB = 500;
+
+const INFO_P99_MS = 15;
+const SEARCH_P99_MS = 150;
+
+const TARGETS: Record<string, Target> = {
+  "info-1": { ratio: 0.65, maxP99Ms: INFO_P99_MS },
+  "info-20": { ratio: 0.2, maxP99Ms: INFO_P99_MS },
+  "search-name-desc": { ratio: 0.034, maxP99Ms: SEARCH_P99_MS },
+  "search-name": { ratio: 0.065, maxP99Ms: SEARCH_P99_MS },
+  "search-maintainer": { ratio: 0.15, maxP99Ms: SEARCH_P99_MS },
+  "search-depends": { ratio: 0.06, maxP99Ms: SEARCH_P99_MS },
+  suggest: { ratio: 0.6, maxP99Ms: INFO_P99_MS },
+  "suggest-pkgbase": { ratio: 0.8, maxP99Ms: INFO_P99_MS },
+  "search-provides": { maxP99Ms: SEARCH_P99_MS },
+  "search-keywords": { maxP99Ms: SEARCH_P99_MS },
+  // Ten times the Go service's 167 req/s on a single name-desc search.
+  "mix-name-desc": { requestsPerSec: 1670, maxP99Ms: SEARCH_P99_MS },
+  "mix-info": { maxP99Ms: INFO_P99_MS },
+};
+
+export interface Cell {
+  subject: string;
+  connections: number;
+  load: LoadResult;
+  /** The ceiling's requests/s at the same connections. */
+  ceilingRps: number;
+  /** The service's use of the database during the cell (none for the ceiling). */
+  db?: DatabaseUse;
+  /** Problems found in the subject's answers before the load; empty when they were right. */
+  answerProblems: string[];
+}
+
+function describeTarget(target: Target | undefined): string {
+  if (!target) return "";
+  const parts: string[] = [];
+  if (target.ratio !== undefined) parts.push(`≥ ${target.ratio} × ceiling`);
+  if (target.requestsPerSec !== undefined) parts.push(`≥ ${target.requestsPerSec} req/s`);
+  parts.push(`p99 ≤ ${target.maxP99Ms} ms`);
+  return parts.join(", ");
+}
+
+/** What misses its target in a cell; empty when it meets it. Wrong or failed answers always count. */
+function shortfalls(cell: Cell): string[] {
+  const { load } = cell;
+  const misses: string[] = [];
+  if (cell.answerProblems.length > 0) misses.push("wrong answers");
+  if (load.errors > 0 || load.non2xx > 0) misses.push("errors");
+  const target = TARGETS[cell.subject];
+  if (!target || cell.connections !== TARGET_CONNECTIONS) return misses;
+  if (target.ratio !== undefined && load.requestsPerSec < target.ratio * cell.ceilingRps) misses.push("throughput");
+  if (target.requestsPerSec !== undefined && load.requestsPerSec < target.requestsPerSec) misses.push("throughput");
+  if (load.p99Ms > target.maxP99Ms) misses.push("p99");
+  return misses;
+}
+
+function verdict(cell: Cell): string {
+  const misses = shortfalls(cell);
+  if (misses.length > 0) return `FAIL (${misses.join(", ")})`;
+  return TARGETS[cell.subject] && cell.connections === TARGET_CONNECTIONS ? "PASS" : "";
+}
+
+const number = (n: number, digits = 0) => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function resultsTable(cells: Cell[]): string {
+  const header = [
+    "| request | conns | req/s | p50 ms | p99 ms | errors / non-2xx | × ceiling | DB statements/s | target at 50 conns | result |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+  ];
+  const lines = cells.map((cell) => {
+    const { load } = cell;
+    const columns = [
+      cell.subject,
+      cell.connections,
+      number(load.requestsPerSec),
+      load.p50Ms,
+      load.p99Ms,
+      `${load.errors} / ${load.non2xx}`,
+      number(load.requestsPerSec / cell.ceilingRps, 3),
+      cell.db ? number(perSecond(cell.db.statements, cell.db), 1) : "",
+      cell.connections === TARGET_CONNECTIONS ? describeTarget(TARGETS[cell.subject]) : "",
+      verdict(cell),
+    ];
+    return `| ${columns.join(" | ")} |`;
+  });
+  return [...header, ...lines].join("\n");
+}
+
+export interface Run {
+  /** The machine's 1-minute load average when the run started: other work skews the figures. */
+  loadAverageAtStart: number;
+  database: { name: string; packages: number };
+  startupMs: number;
+  cellSeconds: number;
+  warmupSeconds: number;
+  refreshIntervalMs: number;
+  cells: Cell[];
+  memory: Memory;
+  idle: DatabaseUse;
+  change: ChangeCost;
+}
+
+const size = (bytes: number) => (bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(1)} MB`);
+const perSecond = (amount: number, use: DatabaseUse) => amount / use.seconds;
+
+export function runReport(run: Run): string {
+  const { cells, memory, idle, change } = run;
+  const missed = cells.filter((cell) => shortfalls(cell).length > 0).map((cell) => `${cell.subject} at ${cell.connections} connections`);
+  const rssMet = memory.peakRssMb <= PEAK_RSS_TARGET_MB;
+  if (!rssMet) missed.push("peak RSS");
+  const loaded = cells.flatMap((cell) => (cell.db ? [cell.db] : []));
+  const range = (rates: number[]) => `${number(Math.min(...rates), 1)} to ${number(Math.max(...rates), 1)}`;
+  return [
+    `Machine: ${availableParallelism()} cores (nproc), ${cpus()[0]?.model.trim()}, Node ${process.version}; ` +
+      `load average ${run.loadAverageAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end. ` +
+      `Load: autocannon in its own process, ${run.cellSeconds} s per cell after a ${run.warmupSeconds} s warm-up.`,
+    `Data set: ${run.database.name}, ${number(run.database.packages)} packages. ` +
+      `Service start-up (process start to listening): ${(run.startupMs / 1000).toFixed(1)} s.`,
+    "",
+    resultsTable(cells),
+    "",
+    `Service memory: peak RSS (VmHWM) ${memory.peakRssMb.toFixed(0)} MB (target ≤ ${PEAK_RSS_TARGET_MB} MB: ${rssMet ? "PASS" : "FAIL"}), ` +
+      `RSS after the load ${memory.rssMb.toFixed(0)} MB.`,
+    `Keeping fresh (REFRESH_INTERVAL_MS=${run.refreshIntervalMs}): idle, the service sent ${number(perSecond(idle.statements, idle), 1)} ` +
+      `statements/s and received ${size(idle.bytesReceived)} in ${idle.seconds.toFixed(0)} s (MariaDB counted ` +
+      `${number(perSecond(idle.serverQuestions, idle), 1)} Questions/s from all its clients); under load ` +
+      `${range(loaded.map((use) => perSecond(use.statements, use)))} statements/s ` +
+      `(MariaDB: ${range(loaded.map((use) => perSecond(use.serverQuestions, use)))} Questions/s).`,
+    `One vote (UPDATE PackageBases) was in the answers ${change.visibleAfterMs.toFixed(0)} ms after its commit. In the ` +
+      `${change.use.seconds.toFixed(0)} s from the write the service sent ${change.use.statements} statements and received ` +
+      `${size(change.use.bytesReceived)}; of ${change.polls.requests} info requests sent meanwhile (keep-alive), the slowest took ` +
+      `${change.polls.slowestMs.toFixed(0)} ms and ${change.polls.failed} failed.`,
+    missed.length === 0 ? "All targets met." : `Missed targets: ${missed.join("; ")}.`,
+  ].join("\n");
+}

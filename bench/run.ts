@@ -1,0 +1,177 @@
+/**
+ * `npm run bench`: how fast the service answers the legacy /rpc, how much memory it
+ * holds, and what keeping its copy of the tables fresh costs the database.
+ *
+ *   npm run bench                 each request of shared/bench/rpc-queries.tsv, plus
+ *                                 searches by provides and by keywords
+ *   npm run bench -- --mix        1,000 distinct name-desc searches and 1,000 distinct
+ *                                 info requests instead, so no answer cache can help
+ *   npm run bench -- --scale 4    the same on 400K packages (generated once from the 100K)
+ *   npm run bench -- --reload     load the data set again instead of reusing the database
+ *
+ * The service runs as `npm start` runs it, in a child process, reaching MariaDB through a
+ * relay that counts its statements (db-tap.ts); the ceiling (ceiling.ts) runs in another
+ * process, the load generator (autocannon) in a third. Every answer is checked against
+ * the database (verify.ts) before any load. Each cell of the table is a 1 s warm-up and
+ * then 5 s of load, at 10 and at 50 connections.
+ */
+import { loadavg } from "node:os";
+import { parseArgs } from "node:util";
+import type mysql from "mysql2/promise";
+import { defaultConfig } from "../src/config.js";
+import { SHARED } from "../test/support/legacy-data.js";
+import { connect, prepareDatabase } from "./dataset.js";
+import { DatabaseTap } from "./db-tap.js";
+import { DatabaseWatch, measureVote, sleep } from "./freshness-cost.js";
+import { loadPaths, loadUrl, type LoadOptions, type LoadResult } from "./load.js";
+import { runReport, type Cell } from "./report.js";
+import { mixSubjects, readQueryFile, relationSearches, type Subject } from "./requests.js";
+import { startServerProcess, type ServerProcess } from "./server-process.js";
+import { verifyRequest } from "./verify.js";
+
+const QUERY_FILE = `${SHARED}bench/rpc-queries.tsv`;
+const SERVICE_MAIN = new URL("../src/main.ts", import.meta.url).pathname;
+const CEILING_MAIN = new URL("./ceiling.ts", import.meta.url).pathname;
+
+const CONNECTIONS = [10, 50];
+const CELL_SECONDS = 5;
+const WARMUP_SECONDS = 1;
+const IDLE_SECONDS = 10;
+const MIX_SIZE = 1000;
+/** In a mix, every how many text searches one is also proven complete (a table scan each). */
+const EXHAUSTIVE_EVERY = 50;
+
+const log = (line: string) => console.log(`· ${line}`);
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { mix: { type: "boolean", default: false }, scale: { type: "string", default: "1" }, reload: { type: "boolean", default: false } },
+  });
+  const loadAverageAtStart = loadavg()[0]!;
+  const scale = Number(values.scale);
+  if (!Number.isInteger(scale) || scale < 1) throw new Error(`--scale must be a whole number ≥ 1, got ${values.scale}`);
+
+  const database = await prepareDatabase(scale, values.reload, log);
+  const connection = await connect(database.url);
+  const subjects = values.mix
+    ? await mixSubjects(connection, MIX_SIZE)
+    : [...(await readQueryFile(QUERY_FILE)), ...(await relationSearches(connection, database.packages))];
+  for (const subject of subjects) {
+    const [first] = subject.requests;
+    log(`${subject.name}: ${subject.requests.length > 1 ? `${subject.requests.length} distinct requests, e.g. ` : ""}${first!.path}`);
+  }
+
+  const tap = await DatabaseTap.start(database.url);
+  const watch = new DatabaseWatch(tap, connection);
+  const ceiling = await startServerProcess("ceiling", ["--import", "tsx", CEILING_MAIN], {}, 30_000);
+  let service: ServerProcess | undefined;
+  try {
+    log(
+      "the service runs with RATE_LIMIT_REQUESTS=0: the legacy per-IP limit (4,000 requests per day by default) " +
+        "would refuse a single-address load generator after 4,000 requests",
+    );
+    service = await startServerProcess(
+      "service",
+      ["--import", "tsx", SERVICE_MAIN],
+      { DATABASE_URL: tap.reroute(database.url), PORT: "0", HOST: "127.0.0.1", RATE_LIMIT_REQUESTS: "0" },
+      600_000,
+    );
+    log(`service started in ${(service.startupMs / 1000).toFixed(1)} s on ${database.packages.toLocaleString("en-US")} packages`);
+
+    const answerProblems = await checkAnswers(connection, service, subjects);
+    log(`watching the idle service's database use for ${IDLE_SECONDS} s`);
+    const { use: idle } = await watch.during(() => sleep(IDLE_SECONDS * 1000));
+    const cells = await runCells(watch, service, ceiling, subjects, answerProblems);
+    if (service.failure) throw new Error(service.failure);
+    const memory = await service.memory();
+    log("measuring what one vote costs");
+    const change = await measureVote(watch, connection, service.url);
+
+    const report = runReport({
+      loadAverageAtStart,
+      database,
+      startupMs: service.startupMs,
+      cellSeconds: CELL_SECONDS,
+      warmupSeconds: WARMUP_SECONDS,
+      refreshIntervalMs: defaultConfig().REFRESH_INTERVAL_MS,
+      cells,
+      memory,
+      idle,
+      change,
+    });
+    console.log(`\n${report}`);
+  } finally {
+    await service?.stop();
+    await ceiling.stop();
+    await tap.close();
+    await connection.end();
+  }
+}
+
+/** Every request once, checked against the database: problems per subject. */
+async function checkAnswers(connection: mysql.Connection, service: ServerProcess, subjects: Subject[]): Promise<Map<string, string[]>> {
+  const problemsBySubject = new Map<string, string[]>();
+  for (const subject of subjects) {
+    log(`checking the answers of ${subject.name} (${subject.requests.length} request${subject.requests.length > 1 ? "s" : ""})`);
+    const problems: string[] = [];
+    for (const [i, request] of subject.requests.entries()) {
+      const exhaustive = subject.requests.length === 1 || i % EXHAUSTIVE_EVERY === 0;
+      problems.push(...(await verifyRequest(connection, service.url, request, exhaustive)));
+    }
+    problemsBySubject.set(subject.name, problems);
+    for (const problem of problems.slice(0, 5)) log(`  WRONG ${problem}`);
+    if (problems.length > 5) log(`  ... and ${problems.length - 5} more`);
+  }
+  return problemsBySubject;
+}
+
+/** The ceiling, then every subject, at each number of connections. */
+async function runCells(
+  watch: DatabaseWatch,
+  service: ServerProcess,
+  ceiling: ServerProcess,
+  subjects: Subject[],
+  answerProblems: Map<string, string[]>,
+): Promise<Cell[]> {
+  const cells: Cell[] = [];
+  const done = (cell: Cell) => {
+    cells.push(cell);
+    const { load } = cell;
+    log(`${cell.subject}, ${cell.connections} connections: ${load.requestsPerSec.toFixed(0)} req/s, p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms`);
+  };
+  const ceilingRps = new Map<number, number>();
+  for (const connections of CONNECTIONS) {
+    const load = await warmAndLoad((options) => loadUrl(ceiling.url, options), connections);
+    ceilingRps.set(connections, load.requestsPerSec);
+    done({ subject: "ceiling", connections, load, ceilingRps: load.requestsPerSec, answerProblems: [] });
+  }
+  for (const subject of subjects) {
+    const paths = subject.requests.map((r) => r.path);
+    const send = (options: LoadOptions) =>
+      paths.length === 1 ? loadUrl(new URL(paths[0]!, service.url).toString(), options) : loadPaths(service.url, paths, options);
+    for (const connections of CONNECTIONS) {
+      if (service.failure) throw new Error(service.failure);
+      const { result: load, use } = await watch.during(() => warmAndLoad(send, connections));
+      done({
+        subject: subject.name,
+        connections,
+        load,
+        ceilingRps: ceilingRps.get(connections)!,
+        db: use,
+        answerProblems: answerProblems.get(subject.name)!,
+      });
+    }
+  }
+  return cells;
+}
+
+/** A 1 s warm-up (not counted: the first requests pay for JIT compilation), then the measured run. */
+async function warmAndLoad(send: (options: LoadOptions) => Promise<LoadResult>, connections: number): Promise<LoadResult> {
+  await send({ connections, durationS: WARMUP_SECONDS });
+  return send({ connections, durationS: CELL_SECONDS });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
