@@ -51,7 +51,8 @@ export class ReadModel {
   private dependencyPlans = new Map<string, DependencyOrder>();
   /** Tables whose read waited one poll because they changed in the current second. */
   private postponed = new Set<string>();
-  private plansCheckedAt = 0;
+  /** When plans were last asked for (performance.now()); -Infinity: ask at the next poll. */
+  private plansCheckedAt = Number.NEGATIVE_INFINITY;
   private rows: SourceRows | undefined;
   private tables = new Map<string, TableState>();
   private timer: NodeJS.Timeout | undefined;
@@ -123,7 +124,7 @@ export class ReadModel {
    */
   async refreshNow(): Promise<void> {
     await this.running;
-    this.plansCheckedAt = 0;
+    this.plansCheckedAt = Number.NEGATIVE_INFINITY;
     return this.tick();
   }
 

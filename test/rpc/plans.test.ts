@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Seeder, SeededUser } from "../support/seed.js";
-import { legacyQueryIds, resultIds, startWorld, type World } from "./rules/harness.js";
+import { legacyQueryIds, resultIds, sqlQuery, startWorld, type World } from "./rules/harness.js";
 
 /**
  * `bases` package bases whose IDs, package IDs and packager IDs all run in different
@@ -65,3 +65,36 @@ for (const size of [6, 80]) {
     }
   });
 }
+
+/**
+ * Statistics change without any write to the tables (ANALYZE, InnoDB's background
+ * recalculation), so nothing in UPDATE_TIME says the order changed. Engine-independent
+ * statistics in mysql.table_stats flip the plan here the same way, deterministically.
+ */
+describe("row order follows a plan change that comes from statistics alone", () => {
+  let world: World<{ maintainer: SeededUser }>;
+  beforeAll(async () => {
+    world = await startWorld("plans_stats", (seed) => interleaved(seed, 6));
+  }, 120_000);
+  afterAll(async () => {
+    if (!world) return;
+    await sqlQuery(world.db.url, "DELETE FROM mysql.table_stats WHERE db_name = DATABASE()");
+    await world.close();
+  });
+
+  it("answers in the new order after refreshNow, right after the service started", async () => {
+    const target = "/rpc/?v=5&type=search&by=name&arg=plan";
+    const condition = "(Packages.Name LIKE ?)";
+    const before = await legacyQueryIds(world.db.url, condition, ["%plan%"]);
+    expect(resultIds(await world.json(target))).toEqual(before);
+
+    // Claim PackageBases is large: MariaDB then reads Packages first instead.
+    await sqlQuery(world.db.url, "REPLACE INTO mysql.table_stats (db_name, table_name, cardinality) VALUES (DATABASE(), 'PackageBases', 100000)");
+    await sqlQuery(world.db.url, "FLUSH TABLES PackageBases");
+    const after = await legacyQueryIds(world.db.url, condition, ["%plan%"]);
+    expect(after).not.toEqual(before);
+
+    await world.service.app.deps.readModel.refreshNow();
+    expect(resultIds(await world.json(target))).toEqual(after);
+  });
+});
