@@ -140,8 +140,9 @@ export function runReport(run: Run): string {
     "",
     resultsTable(cells),
     "",
-    `Service memory: peak RSS (VmHWM) ${memory.peakRssMb.toFixed(0)} MB (target ≤ ${PEAK_RSS_TARGET_MB} MB: ${rssMet ? "PASS" : "FAIL"}), ` +
-      `RSS after the load ${memory.rssMb.toFixed(0)} MB.`,
+    `Service memory (${memory.processes} process${memory.processes > 1 ? "es: the cluster primary and its workers" : ""}): ` +
+      `peak RSS (VmHWM) of the largest ${memory.peakRssMb.toFixed(0)} MB (target ≤ ${PEAK_RSS_TARGET_MB} MB per process: ${rssMet ? "PASS" : "FAIL"}), ` +
+      `its RSS after the load ${memory.rssMb.toFixed(0)} MB, all processes together ${memory.totalRssMb.toFixed(0)} MB.`,
     `Keeping fresh (REFRESH_INTERVAL_MS=${run.refreshIntervalMs}): idle, the service sent ${number(perSecond(idle.statements, idle), 1)} ` +
       `statements/s and received ${size(idle.bytesReceived)} in ${idle.seconds.toFixed(0)} s (MariaDB counted ` +
       `${number(perSecond(idle.serverQuestions, idle), 1)} Questions/s from all its clients); under load ` +

@@ -18,10 +18,14 @@ export interface ServerProcess {
 }
 
 export interface Memory {
-  /** Resident set size now (VmRSS). */
+  /** How many processes the server runs (a cluster primary and its workers, or one). */
+  processes: number;
+  /** Resident set size now (VmRSS) of its largest process. */
   rssMb: number;
-  /** Highest resident set size since the process started (VmHWM). */
+  /** Highest resident set size since start (VmHWM) of its largest process. */
   peakRssMb: number;
+  /** VmRSS of all its processes together. */
+  totalRssMb: number;
 }
 
 /**
@@ -91,7 +95,20 @@ export function startServerProcess(
   });
 }
 
+/** The memory of `pid` and of the processes it started (the cluster's workers). */
 async function readMemory(pid: number): Promise<Memory> {
+  const children = await readFile(`/proc/${pid}/task/${pid}/children`, "utf8").catch(() => "");
+  const pids = [pid, ...children.trim().split(/\s+/).filter(Boolean).map(Number)];
+  const each = await Promise.all(pids.map(readProcessMemory));
+  return {
+    processes: pids.length,
+    rssMb: Math.max(...each.map((m) => m.rssMb)),
+    peakRssMb: Math.max(...each.map((m) => m.peakRssMb)),
+    totalRssMb: each.reduce((sum, m) => sum + m.rssMb, 0),
+  };
+}
+
+async function readProcessMemory(pid: number): Promise<{ rssMb: number; peakRssMb: number }> {
   const status = await readFile(`/proc/${pid}/status`, "utf8");
   const kilobytes = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
   return { rssMb: kilobytes("VmRSS") / 1024, peakRssMb: kilobytes("VmHWM") / 1024 };

@@ -1,5 +1,5 @@
 import type { Config } from "./config.js";
-import type { NodeBindings } from "./http/request-target.js";
+import type { NodeBindings, RequestTarget } from "./http/request-target.js";
 import type { ReadModel } from "./readmodel/store.js";
 import type { RateLimiter } from "./rpc/rate-limit.js";
 import type { RowEncoder } from "./rpc/rows.js";
@@ -22,11 +22,13 @@ export type AppEnv = {
   Bindings: NodeBindings;
   Variables: {
     deps: AppDeps;
-    /** Set by the logging middleware; echoed in the X-Request-Id response header. */
+    /** Set by the observing middleware; echoed in the X-Request-Id response header. */
     requestId?: string;
     /** True once a route put the request id into its response headers itself. */
     requestIdSent?: boolean;
     /** The RPC `type` a route answered, for the metrics label. */
     rpcType?: string;
+    /** The request line's target, read once (http/request-target.ts). */
+    target?: RequestTarget;
   };
 };

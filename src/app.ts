@@ -7,9 +7,9 @@ import { HTTPException } from "hono/http-exception";
 import type { AppDeps, AppEnv, Clock } from "./app-env.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db/client.js";
-import { requestLogging, silentLogger, type Logger } from "./http/logging.js";
+import { silentLogger, type Logger } from "./http/logging.js";
 import { createMetrics, databasePools, type Metrics } from "./http/metrics.js";
-import { requestTimeout } from "./http/timeout.js";
+import { observeRequests } from "./http/observe.js";
 import { ReadModel } from "./readmodel/store.js";
 import { healthRoutes } from "./routes/health.js";
 import { legacySiteRoutes } from "./routes/legacy-site.js";
@@ -65,14 +65,7 @@ export function createApp(options: CreateAppOptions): App {
   const metrics = options.metrics ?? createMetrics({ pools: databasePools(db) });
 
   const hono = new Hono<AppEnv>();
-  // Outermost first: a timed-out request is still logged and counted.
-  hono.use("*", requestLogging(options.logger ?? silentLogger));
-  hono.use("*", metrics.middleware);
-  hono.use("*", requestTimeout(config.REQUEST_TIMEOUT_MS));
-  hono.use("*", async (c, next) => {
-    c.set("deps", deps);
-    await next();
-  });
+  hono.use("*", observeRequests({ deps, logger: options.logger ?? silentLogger, metrics, timeoutMs: config.REQUEST_TIMEOUT_MS }));
   hono.route("/", healthRoutes());
   hono.route("/", metricsRoutes(metrics));
   hono.route("/", openApiRoutes());

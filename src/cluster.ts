@@ -9,7 +9,7 @@
  * primary, which collects every worker's registry and sums them (prom-client's
  * AggregatorRegistry.aggregate).
  */
-import cluster, { type Worker } from "node:cluster";
+import cluster, { type Address, type Worker } from "node:cluster";
 import { AggregatorRegistry, type Registry } from "prom-client";
 import type { Logger } from "./http/logging.js";
 
@@ -30,8 +30,8 @@ function isMessage(value: unknown): value is Message {
 }
 
 export interface Primary {
-  /** Resolves once every worker listens. */
-  listening: Promise<void>;
+  /** Resolves once every worker listens, with the address they share (PORT=0 picks one). */
+  listening: Promise<Address>;
   /** Resolves with the exit code for the primary once all workers have exited. */
   exited: Promise<number>;
   /** SIGTERM to every worker; each drains as a single process would. */
@@ -44,8 +44,8 @@ export function runPrimary(options: { workers: number; env: Record<string, strin
   let stopping = false;
   let failed = false;
 
-  let resolveListening!: () => void;
-  const listening = new Promise<void>((resolve) => (resolveListening = resolve));
+  let resolveListening!: (address: Address) => void;
+  const listening = new Promise<Address>((resolve) => (resolveListening = resolve));
   let resolveExited!: (code: number) => void;
   const exited = new Promise<number>((resolve) => (resolveExited = resolve));
 
@@ -61,9 +61,9 @@ export function runPrimary(options: { workers: number; env: Record<string, strin
     if (alive.size === 0) resolveExited(failed ? 1 : 0);
   };
 
-  cluster.on("listening", (worker) => {
+  cluster.on("listening", (worker, address) => {
     listeningIds.add(worker.id);
-    if (listeningIds.size >= options.workers) resolveListening();
+    if (listeningIds.size >= options.workers) resolveListening(address);
   });
   cluster.on("exit", (worker, code, signal) => {
     alive.delete(worker);

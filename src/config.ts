@@ -37,7 +37,7 @@ export const configSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: integer("SHUTDOWN_TIMEOUT_MS", 0).default(10_000),
   RPC_PROFILE: z.enum(["legacy", "current"]).default("legacy"),
   REDIS_URL: z.string().url("REDIS_URL must be a URL like redis://127.0.0.1:6379").optional(),
-  WORKERS: integer("WORKERS", 0, 256).default(1),
+  WORKERS: integer("WORKERS", 0, 256).default(0),
 });
 
 export type Config = z.infer<typeof configSchema>;

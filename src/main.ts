@@ -54,8 +54,9 @@ async function main(): Promise<void> {
     const primary = runPrimary({ workers, env: { DATABASE_URL: databaseUrl }, logger });
     onShutdownSignal(() => primary.stop());
     void primary.exited.then((code) => process.exit(code));
-    await primary.listening;
-    url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${config.PORT}`;
+    const { address, port } = await primary.listening;
+    const host = address ?? config.HOST;
+    url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
     logger.info({ url, workers }, "listening");
   }
 

@@ -6,11 +6,9 @@
  * cluster the workers' registries are summed by the primary (cluster.ts), which is
  * what `exposition` plugs in.
  */
-import type { Context, MiddlewareHandler } from "hono";
 import type { Pool } from "mysql2/promise";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { poolUsage, type Database } from "../db/client.js";
-import type { AppEnv } from "../app-env.js";
 
 export interface NamedPool {
   /** The `pool` label: "primary" or "replica". */
@@ -26,8 +24,11 @@ export interface MetricsOptions {
 
 export interface Metrics {
   registry: Registry;
-  /** Counts and times every request. */
-  middleware: MiddlewareHandler<AppEnv>;
+  /**
+   * Counts and times one answered request. `type` is the RPC type as a label with a
+   * bounded set of values: one the legacy RPC knows, else "other".
+   */
+  recordRequest(type: string, status: number, seconds: number): void;
   /** The text GET /metrics answers. */
   exposition(): Promise<string>;
 }
@@ -36,14 +37,6 @@ export function databasePools(database: Database): NamedPool[] {
   const pools = [{ name: "primary", pool: database.pool }];
   if (database.readPool) pools.push({ name: "replica", pool: database.readPool });
   return pools;
-}
-
-/**
- * The RPC type of a request as a label with a bounded set of values: the RPC routes name
- * the type they answered (one the legacy RPC knows, else "other"); other routes are "other".
- */
-function rpcTypeLabel(c: Context<AppEnv>): string {
-  return c.get("rpcType") ?? "other";
 }
 
 export function createMetrics(options: MetricsOptions): Metrics {
@@ -88,14 +81,12 @@ export function createMetrics(options: MetricsOptions): Metrics {
     },
   });
 
-  const middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
-    const stopTimer = duration.startTimer();
-    await next();
-    const labels = { type: rpcTypeLabel(c), status: String(c.res.status) };
-    stopTimer(labels);
+  const recordRequest = (type: string, status: number, seconds: number) => {
+    const labels = { type, status: String(status) };
+    duration.observe(labels, seconds);
     requests.inc(labels);
-    if (c.res.status === 429) rateLimited.inc();
+    if (status === 429) rateLimited.inc();
   };
 
-  return { registry, middleware, exposition: options.exposition ?? (() => registry.metrics()) };
+  return { registry, recordRequest, exposition: options.exposition ?? (() => registry.metrics()) };
 }

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { Context } from "hono";
+import type { AppEnv } from "../app-env.js";
 
 export interface NodeBindings {
   incoming?: IncomingMessage;
@@ -21,11 +22,9 @@ export interface RequestTarget {
 }
 
 /** Logging, routing and the rate limit each ask; the answer is worked out once per request. */
-const targets = new WeakMap<Request, RequestTarget>();
-
-export function requestTarget(c: Context): RequestTarget {
-  let target = targets.get(c.req.raw);
-  if (!target) targets.set(c.req.raw, (target = readTarget(c)));
+export function requestTarget(c: Context<AppEnv>): RequestTarget {
+  let target = c.get("target");
+  if (!target) c.set("target", (target = readTarget(c)));
   return target;
 }
 
@@ -47,13 +46,29 @@ function readTarget(c: Context): RequestTarget {
   };
 }
 
+/** The request headers the service reads. */
+export type HeaderName = "x-request-id" | "x-real-ip" | "x-forwarded-for" | "if-none-match" | "content-length" | "content-type";
+
+/** Headers of which Node keeps the first occurrence; it joins the others' with ", ". */
+const FIRST_WINS = new Set<HeaderName>(["content-length", "content-type"]);
+
 /**
- * A request header, read from Node's already parsed headers when the app runs behind the
- * Node adapter: asking the Fetch Request would build a Headers object on every request.
+ * A request header as Node's `incoming.headers` would give it, read from the raw header
+ * list when the app runs behind the Node adapter: `incoming.headers` is built on first
+ * use, and so is the Fetch Request's Headers object, each costing more than reading the
+ * few headers an answer depends on.
  */
-export function requestHeader(c: Context, name: string): string | undefined {
+export function requestHeader(c: Context, name: HeaderName): string | undefined {
   const incoming = (c.env as NodeBindings | undefined)?.incoming;
   if (!incoming) return c.req.header(name);
-  const value = incoming.headers[name];
-  return Array.isArray(value) ? value.join(", ") : value;
+  const raw = incoming.rawHeaders;
+  let value: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const key = raw[i]!;
+    if (key.length !== name.length || key.toLowerCase() !== name) continue;
+    if (value === undefined) value = raw[i + 1]!;
+    else if (FIRST_WINS.has(name)) break;
+    else value += `, ${raw[i + 1]!}`;
+  }
+  return value;
 }

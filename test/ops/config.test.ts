@@ -29,6 +29,6 @@ describe("configuration", () => {
     const config = loadConfig({});
     expect(config.DATABASE_URL).toBeUndefined();
     expect(config.REDIS_URL).toBeUndefined();
-    expect(config).toMatchObject({ WORKERS: 1, SHUTDOWN_TIMEOUT_MS: 10_000 });
+    expect(config).toMatchObject({ WORKERS: 0, SHUTDOWN_TIMEOUT_MS: 10_000 });
   });
 });

@@ -42,7 +42,7 @@ export async function spawnService(env: Record<string, string>): Promise<Service
   const port = Number(env.PORT ?? (await freePort()));
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: REPO_ROOT,
-    env: { ...process.env, LOG_LEVEL: "info", HOST: "127.0.0.1", ...env, PORT: String(port) },
+    env: { ...process.env, LOG_LEVEL: "info", HOST: "127.0.0.1", WORKERS: "1", ...env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const output: string[] = [];
