@@ -18,38 +18,56 @@ const MAX_PENDING_BYTES = 16 * 1024 * 1024;
  * Lines collected into blocks and written synchronously. At tens of thousands of requests
  * a second one write system call per line costs more than answering the request, and
  * pino's own buffered destination re-measures its growing buffer on every line and hands
- * each block to the thread pool; measured, this costs half as much per line. A block that
- * cannot be written now (EAGAIN on a full pipe) waits for the next flush.
+ * each block to the thread pool; measured, this costs half as much per line.
+ *
+ * A pipe whose reader falls behind refuses writes (EAGAIN): what it refused waits for the
+ * next timed flush rather than being retried, and copied, on every new line; past
+ * MAX_PENDING_BYTES new lines are dropped and counted. A reader that is gone (EPIPE)
+ * loses the block.
  */
 export class BlockDestination implements DestinationStream {
-  private pending: string[] = [];
-  private pendingBytes = 0;
-  /** Lines dropped because the reader fell more than MAX_PENDING_BYTES behind. */
+  private lines: string[] = [];
+  private lineBytes = 0;
+  /** The part of a block the pipe refused, written first at the next timed flush. */
+  private unwritten: Buffer | undefined;
+  /** Lines dropped because the reader fell too far behind. */
   dropped = 0;
 
   constructor(private readonly fd: number) {}
 
+  /** Bytes not written yet. */
+  get backlog(): number {
+    return this.lineBytes + (this.unwritten?.length ?? 0);
+  }
+
   write(line: string): void {
-    if (this.pendingBytes > MAX_PENDING_BYTES) {
+    if (this.lineBytes > MAX_PENDING_BYTES) {
       this.dropped++;
       return;
     }
-    this.pending.push(line);
-    this.pendingBytes += line.length;
-    if (this.pendingBytes >= LOG_BLOCK_BYTES) this.flush();
+    this.lines.push(line);
+    this.lineBytes += line.length;
+    if (this.lineBytes >= LOG_BLOCK_BYTES && this.unwritten === undefined) this.flush();
   }
 
   flush(): void {
-    if (this.pending.length === 0) return;
-    let block = Buffer.from(this.pending.join(""));
-    this.pending = [];
-    this.pendingBytes = 0;
+    if (this.unwritten !== undefined && !this.writeOut(this.unwritten)) return;
+    if (this.lines.length === 0) return;
+    const block = Buffer.from(this.lines.join(""));
+    this.lines = [];
+    this.lineBytes = 0;
+    this.writeOut(block);
+  }
+
+  /** False when the pipe is full; what it did not take is kept in `unwritten`. */
+  private writeOut(block: Buffer): boolean {
+    this.unwritten = undefined;
     try {
       while (block.length > 0) block = block.subarray(writeSync(this.fd, block));
+      return true;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
-      this.pending = [block.toString()];
-      this.pendingBytes = block.length;
+      if ((error as NodeJS.ErrnoException).code === "EAGAIN") this.unwritten = block;
+      return false;
     }
   }
 }

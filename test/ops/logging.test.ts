@@ -1,0 +1,39 @@
+/**
+ * The block destination behind the request log, on a real pipe whose reader is not
+ * reading yet: Node's pipes are non-blocking, so a full one refuses writes (EAGAIN).
+ */
+import { spawn } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, it } from "vitest";
+import { BlockDestination } from "../../src/http/logging.js";
+
+describe("BlockDestination", () => {
+  it("keeps what a full pipe refuses, without failing a write, and delivers it all later", async () => {
+    // Reads nothing for a second, then counts the bytes it gets.
+    const reader = spawn("sh", ["-c", "sleep 1; wc -c"], { stdio: ["pipe", "pipe", "ignore"] });
+    let counted = "";
+    reader.stdout.on("data", (chunk: Buffer) => (counted += chunk.toString()));
+    const fd = (reader.stdin as unknown as { _handle: { fd: number } })._handle.fd;
+    const destination = new BlockDestination(fd);
+
+    const line = `${"x".repeat(199)}\n`;
+    const lines = 4000; // 800 KB, far more than a pipe holds
+    const started = performance.now();
+    for (let i = 0; i < lines; i++) destination.write(line);
+    // The writes neither blocked nor retried the backlog on every line.
+    expect(performance.now() - started).toBeLessThan(500);
+
+    expect(destination.backlog).toBeGreaterThan(0);
+
+    await sleep(1100); // the reader reads now; timed flushes deliver the rest
+    for (let i = 0; i < 150 && destination.backlog > 0; i++) {
+      destination.flush();
+      await sleep(20);
+    }
+    expect(destination.backlog).toBe(0);
+    reader.stdin.end();
+    await new Promise((resolve) => reader.once("exit", resolve));
+    expect(Number(counted.trim())).toBe(lines * line.length);
+    expect(destination.dropped).toBe(0);
+  });
+});
