@@ -27,6 +27,7 @@ import {
   users,
 } from "../../schema/index.js";
 import type { Db } from "../db/client.js";
+import type { BaseRow } from "./types.js";
 
 type Row = unknown[];
 
@@ -53,18 +54,6 @@ export interface UserRow {
   username: string;
 }
 
-export interface BaseRow {
-  id: number;
-  name: string;
-  numVotes: number;
-  popularity: number;
-  outOfDateTS: number | null;
-  submittedTS: number;
-  modifiedTS: number;
-  maintainerUID: number | null;
-  packagerUID: number | null;
-  submitterUID: number | null;
-}
 
 export interface PackageRow {
   id: number;

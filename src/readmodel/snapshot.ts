@@ -5,9 +5,9 @@
  * on unchanged data are carried over from the previous snapshot instead of rebuilt.
  */
 import { compareFolded, equalityKey, fold } from "../collation/general-ci.js";
-import type { BaseRow, DeclarationColumns, NamedLink, SourceName, SourceRows, UserRow } from "./load.js";
+import type { DeclarationColumns, NamedLink, SourceName, SourceRows, UserRow } from "./load.js";
 import { TrigramIndex } from "./text-index.js";
-import type { DeclarationTable, DependencyOrder, Package, PackageBase, ScanOrder, ScanPlans } from "./types.js";
+import type { BaseRow, DeclarationTable, DependencyOrder, Package, PackageBase, ScanOrder, ScanPlans } from "./types.js";
 
 const byId = (a: { id: number }, b: { id: number }) => a.id - b.id;
 

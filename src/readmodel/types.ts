@@ -5,10 +5,10 @@
  */
 import type { DeclarationColumns } from "./load.js";
 
-export interface PackageBase {
+/** A PackageBases row as loaded. */
+export interface BaseRow {
   id: number;
   name: string;
-  nameFold: string;
   numVotes: number;
   popularity: number;
   outOfDateTS: number | null;
@@ -17,6 +17,10 @@ export interface PackageBase {
   maintainerUID: number | null;
   packagerUID: number | null;
   submitterUID: number | null;
+}
+
+export interface PackageBase extends BaseRow {
+  nameFold: string;
   /** Username of the maintainer, null for orphans. */
   maintainer: string | null;
   submitter: string | null;
