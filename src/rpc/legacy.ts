@@ -143,7 +143,6 @@ class Handler {
   /** process_query(): rows up to the limit, v1's one row per license, the v1/v2 single info object. */
   private processQuery(type: string, packages: readonly Package[]): Body {
     const { encoder, maxResults } = this.ctx;
-    encoder.use(this.ctx.snapshot);
     const info = type === "info" || type === "multiinfo";
     // v1 and v2 `info` keep only the first row the query returned.
     const cap = this.version < 3 && type === "info" ? 1 : maxResults;

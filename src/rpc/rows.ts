@@ -4,8 +4,7 @@
  * as a PHP float, and for info requests from v2 on the declarations merged in (in the
  * order the legacy UNION query returned them, duplicates removed like UNION DISTINCT).
  *
- * Encoded rows are cached per package: within a snapshot they change only when a vote or
- * a flag bumps the base's revision.
+ * Encoded rows are cached per package: a snapshot never changes, so neither do they.
  */
 import { equalityKey } from "../collation/general-ci.js";
 import { encodeFloat, encodeString } from "../php/json.js";
@@ -74,34 +73,14 @@ export function declarationFields(pkg: Package): Map<string, string[]> {
 }
 
 /**
- * How many packages' rows are kept. A row is encoded in microseconds, but answers list
- * hundreds of them; keeping every package's would hold about 100 MB at 100K packages
- * once varied searches have touched them all (the bench's mix), past the memory budget.
- * Past the limit the package cached longest ago is dropped.
- */
-const MAX_CACHED_PACKAGES = 20_000;
-
-/**
  * Encoded rows are kept as bytes: json_encode output is pure ASCII (everything else is
  * escaped), and an answer is then one Buffer.concat away from the socket and the ETag.
  */
 export class RowEncoder {
   /** Per package: the base revision the rows were encoded at, and the rows by shape. */
-  private readonly cache = new Map<Package, { revision: number; rows: Map<string, Buffer> }>();
-  /**
-   * The snapshot the cached packages belong to; weakly held, so that the read model can
-   * let an old snapshot go while it builds the next one.
-   */
-  private snapshot: WeakRef<object> | undefined;
+  private readonly cache = new WeakMap<Package, { revision: number; rows: Map<string, Buffer> }>();
 
   constructor(private readonly snapshotUri: string) {}
-
-  /** Before encoding rows of `snapshot`: rows of packages from an older one are dropped. */
-  use(snapshot: object): void {
-    if (this.snapshot?.deref() === snapshot) return;
-    this.cache.clear();
-    this.snapshot = new WeakRef(snapshot);
-  }
 
   /**
    * `license` is the license this row carries in v1, where the legacy query joined
@@ -112,7 +91,6 @@ export class RowEncoder {
     let cached = this.cache.get(pkg);
     // A vote or a flag updates the base in place (see Snapshot.patchBases) and bumps its revision.
     if (!cached || cached.revision !== pkg.base.revision) {
-      if (!cached && this.cache.size >= MAX_CACHED_PACKAGES) this.cache.delete(this.cache.keys().next().value!);
       this.cache.set(pkg, (cached = { revision: pkg.base.revision, rows: new Map() }));
     }
     let json = cached.rows.get(key);
