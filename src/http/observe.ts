@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import type { AppDeps, AppEnv } from "../app-env.js";
-import { acceptableRequestId, logRequest, type Logger } from "./logging.js";
+import { acceptableRequestId, requestLog, type Logger } from "./logging.js";
 import type { Metrics } from "./metrics.js";
 import { requestHeader, requestTarget } from "./request-target.js";
 import { EXPIRED, timeoutResponse, withinDeadline } from "./timeout.js";
@@ -21,6 +21,7 @@ export interface ObserveOptions {
 }
 
 export function observeRequests({ deps, logger, metrics, timeoutMs }: ObserveOptions): MiddlewareHandler<AppEnv> {
+  const log = requestLog(logger);
   return async (c, next) => {
     const started = performance.now();
     const requestId = acceptableRequestId(requestHeader(c, "x-request-id")) ?? randomUUID();
@@ -36,7 +37,7 @@ export function observeRequests({ deps, logger, metrics, timeoutMs }: ObserveOpt
     const status = c.res.status;
     const durationMs = performance.now() - started;
     metrics.recordRequest(c.get("rpcType") ?? "other", status, durationMs / 1000);
-    logRequest(logger, {
+    log({
       requestId,
       method: c.req.method,
       path: requestTarget(c).path,

@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { BlockDestination } from "../../src/http/logging.js";
+import { BlockDestination, createLogger, requestLog } from "../../src/http/logging.js";
 
 describe("BlockDestination", () => {
   it("keeps what a full pipe refuses, without failing a write, and delivers it all later", async () => {
@@ -35,5 +35,25 @@ describe("BlockDestination", () => {
     await new Promise((resolve) => reader.once("exit", resolve));
     expect(Number(counted.trim())).toBe(lines * line.length);
     expect(destination.dropped).toBe(0);
+  });
+});
+
+describe("requestLog", () => {
+  it("writes the line pino would write for logger.info(line, \"request\")", () => {
+    const written: string[] = [];
+    const logger = createLogger("info", { write: (line: string) => void written.push(line) });
+    const line = { requestId: 'id"\\\u0001', method: "GET", path: "/rpc/\u00e9\n", status: 200, durationMs: 0.125 };
+    logger.info(line, "request");
+    requestLog(logger)(line);
+    const [fromPino, fromTemplate] = written.map((l) => l.replace(/"time":\d+/, '"time":0'));
+    expect(fromPino).toMatch(/^\{"level":30,"time":0,"pid":\d+,"hostname":/);
+    expect(fromTemplate).toBe(fromPino);
+  });
+
+  it("writes nothing when info is not logged", () => {
+    const written: string[] = [];
+    const logger = createLogger("warn", { write: (line: string) => void written.push(line) });
+    requestLog(logger)({ requestId: "x", method: "GET", path: "/", status: 200, durationMs: 1 });
+    expect(written).toEqual([]);
   });
 });
