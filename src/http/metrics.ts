@@ -7,7 +7,7 @@
  * what `exposition` plugs in.
  */
 import type { Pool } from "mysql2/promise";
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
 import { poolUsage, type Database } from "../db/client.js";
 
 export interface NamedPool {
@@ -43,20 +43,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
-  const labelNames = ["type", "status"] as const;
-  const requests = new Counter({
-    name: "aurweb_rpc_requests_total",
-    help: "HTTP requests answered, by RPC type and status.",
-    labelNames,
-    registers: [registry],
-  });
-  const duration = new Histogram({
-    name: "aurweb_rpc_request_duration_seconds",
-    help: "Time from receiving a request to having its response, by RPC type and status.",
-    labelNames,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
+  const requests = new RequestMetrics(registry);
   const rateLimited = new Counter({
     name: "aurweb_rpc_rate_limited_total",
     help: "Requests refused by the rate limit (429).",
@@ -82,11 +69,90 @@ export function createMetrics(options: MetricsOptions): Metrics {
   });
 
   const recordRequest = (type: string, status: number, seconds: number) => {
-    const labels = { type, status: String(status) };
-    duration.observe(labels, seconds);
-    requests.inc(labels);
+    requests.record(type, status, seconds);
     if (status === 429) rateLimited.inc();
   };
 
   return { registry, recordRequest, exposition: options.exposition ?? (() => registry.metrics()) };
+}
+
+const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** The counts and durations of one (type, status) pair. */
+interface Tally {
+  labels: { type: string; status: string };
+  /** Observations per bucket, not cumulative; the last slot is +Inf. */
+  buckets: number[];
+  sum: number;
+  count: number;
+}
+
+type MetricValue = { labels: Record<string, string | number>; value: number; metricName?: string };
+
+/**
+ * aurweb_rpc_requests_total and aurweb_rpc_request_duration_seconds, counted in plain
+ * numbers and handed to the registry only when it is read. prom-client's own Counter and
+ * Histogram validate and hash their label object on every observation; at tens of
+ * thousands of requests a second that was a measurable share of each answer. The
+ * registry reads a metric through get(), so these two are registered as such objects,
+ * and they print (and sum across cluster workers) exactly as prom-client's would.
+ */
+class RequestMetrics {
+  private readonly tallies = new Map<string, Tally>();
+
+  constructor(registry: Registry) {
+    registry.registerMetric(this.metric("aurweb_rpc_requests_total", "HTTP requests answered, by RPC type and status.", "counter", () => this.counts()) as never);
+    registry.registerMetric(
+      this.metric(
+        "aurweb_rpc_request_duration_seconds",
+        "Time from receiving a request to having its response, by RPC type and status.",
+        "histogram",
+        () => this.histogram(),
+      ) as never,
+    );
+  }
+
+  record(type: string, status: number, seconds: number): void {
+    const key = `${status}${type}`;
+    let tally = this.tallies.get(key);
+    if (!tally) {
+      tally = { labels: { type, status: String(status) }, buckets: new Array<number>(DURATION_BUCKETS.length + 1).fill(0), sum: 0, count: 0 };
+      this.tallies.set(key, tally);
+    }
+    let bucket = 0;
+    while (bucket < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[bucket]!) bucket++;
+    tally.buckets[bucket]!++;
+    tally.sum += seconds;
+    tally.count++;
+  }
+
+  private metric(name: string, help: string, type: "counter" | "histogram", values: () => MetricValue[]) {
+    return {
+      name,
+      help,
+      type,
+      aggregator: "sum",
+      get: () => Promise.resolve({ name, help, type, aggregator: "sum", values: values() }),
+      reset: () => this.tallies.clear(),
+    };
+  }
+
+  private counts(): MetricValue[] {
+    return [...this.tallies.values()].map((t) => ({ labels: t.labels, value: t.count }));
+  }
+
+  private histogram(): MetricValue[] {
+    const name = "aurweb_rpc_request_duration_seconds";
+    const values: MetricValue[] = [];
+    for (const t of this.tallies.values()) {
+      let cumulative = 0;
+      t.buckets.forEach((n, i) => {
+        cumulative += n;
+        values.push({ labels: { le: DURATION_BUCKETS[i] ?? "+Inf", ...t.labels }, value: cumulative, metricName: `${name}_bucket` });
+      });
+      values.push({ labels: t.labels, value: t.sum, metricName: `${name}_sum` });
+      values.push({ labels: t.labels, value: t.count, metricName: `${name}_count` });
+    }
+    return values;
+  }
 }
