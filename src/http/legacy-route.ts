@@ -25,6 +25,8 @@ export function normalisePath(rawPath: string): string {
 }
 
 export function legacyRoute(rawPath: string): LegacyRoute {
+  // What every client sends, answered without decoding and splitting the path.
+  if (rawPath === "/rpc/" || rawPath === "/rpc") return "rpc";
   const path = normalisePath(rawPath);
   const script = /^\/([^/]+\.php)(\/.*)?$/.exec(path);
   if (script) {

@@ -4,7 +4,7 @@
  */
 import { PhpArray, type PhpValue } from "./query-string.js";
 
-const WHITESPACE = " \t\n\r\v\f";
+const LEADING_WHITESPACE = /^[ \t\n\r\v\f]+/;
 const NUMERIC = /^[ \t\n\r\v\f]*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?[ \t\n\r\v\f]*$/;
 const LEADING_NUMERIC = /^[ \t\n\r\v\f]*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?/;
 
@@ -24,7 +24,7 @@ export function intval(value: PhpValue): bigint {
   if (value instanceof PhpArray) return value.size > 0 ? 1n : 0n;
   const match = LEADING_NUMERIC.exec(value);
   if (!match) return 0n;
-  const text = match[0].replace(new RegExp(`^[${WHITESPACE}]+`), "");
+  const text = match[0].replace(LEADING_WHITESPACE, "");
   if (isIntegerLiteral(text)) {
     const n = BigInt(text);
     if (n > PHP_INT_MAX || n < PHP_INT_MIN) return saturate(Number(text));

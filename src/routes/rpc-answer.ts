@@ -12,6 +12,7 @@ import { answerLegacy, early } from "../rpc/legacy.js";
 import { LEGACY_TYPES, type RpcParams } from "../rpc/params.js";
 import type { RpcResponse } from "../rpc/respond.js";
 
+const NOT_LIMITED = Promise.resolve(false);
 const SERVICE_UNAVAILABLE = "The package database cannot be reached. Please try again later.";
 /** Before the first snapshot exists, how long a request may wait for it before a 503. */
 const FIRST_SNAPSHOT_WAIT_MS = 2500;
@@ -20,16 +21,20 @@ export async function answerRpc(c: Context<AppEnv>, params: RpcParams): Promise<
   const deps = c.get("deps");
   const type = params.values.get("type");
   c.set("rpcType", typeof type === "string" && KNOWN_TYPES.has(type) ? type : "other");
-  const snapshot = await deps.readModel.ready(FIRST_SNAPSHOT_WAIT_MS);
+  const snapshot = deps.readModel.current() ?? (await deps.readModel.ready(FIRST_SNAPSHOT_WAIT_MS));
   if (!snapshot) return send(c, unavailable(deps.config.RPC_PROFILE, params));
 
-  const target = requestTarget(c);
-  const address = clientAddress(
-    target.peer ?? "127.0.0.1",
-    { realIp: requestHeader(c, "x-real-ip"), forwardedFor: requestHeader(c, "x-forwarded-for") },
-    deps.config.TRUSTED_PROXIES,
-  );
-  const rateLimited = () => deps.rateLimiter.isLimited(address, Math.floor(deps.clock.now() / 1000));
+  // The client's address is worked out only when the limit asks for it: not at all
+  // for an early error, nor when the limit is off.
+  const rateLimited = () => {
+    if (!deps.rateLimiter.enabled) return NOT_LIMITED;
+    const address = clientAddress(
+      requestTarget(c).peer ?? "127.0.0.1",
+      { realIp: requestHeader(c, "x-real-ip"), forwardedFor: requestHeader(c, "x-forwarded-for") },
+      deps.config.TRUSTED_PROXIES,
+    );
+    return deps.rateLimiter.isLimited(address, Math.floor(deps.clock.now() / 1000));
+  };
   const ifNoneMatch = requestHeader(c, "if-none-match");
   const maxResults = deps.config.MAX_RPC_RESULTS;
 
@@ -64,7 +69,7 @@ const KNOWN_TYPES = new Set<string>(LEGACY_TYPES);
 export function send(c: Context<AppEnv>, response: RpcResponse): Response {
   const body = response.status === 304 ? null : response.body;
   const requestId = c.get("requestId");
-  const headers = requestId === undefined ? response.headers : { ...response.headers, "X-Request-Id": requestId };
+  if (requestId !== undefined) response.headers["X-Request-Id"] = requestId;
   c.set("requestIdSent", requestId !== undefined);
-  return new Response(body as BodyInit | null, { status: response.status, headers });
+  return new Response(body as BodyInit | null, { status: response.status, headers: response.headers });
 }
