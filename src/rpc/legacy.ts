@@ -146,7 +146,7 @@ class Handler {
     const info = type === "info" || type === "multiinfo";
     // v1 and v2 `info` keep only the first row the query returned.
     const cap = this.version < 3 && type === "info" ? 1 : maxResults;
-    const rows: Buffer[] = [];
+    const rows: string[] = [];
     for (const pkg of packages) {
       if (this.version === 1) {
         // v1 joined PackageLicenses: one row per license, or one with a null license.
