@@ -134,6 +134,8 @@ export class Snapshot {
       base.keywords.push(k.name);
       addTo(this.basesByKeyword, equalityKey(k.name), base);
     }
+    // Each keyword's bases in ID order, so a search walks them in the answer's order.
+    for (const [key, bases] of this.basesByKeyword) this.basesByKeyword.set(key, new Set([...bases].sort(byId)));
     for (const base of this.bases) {
       if (base.keywords.length > 1) base.keywords.sort((a, b) => compareFolded(fold(a), fold(b)));
     }
@@ -211,9 +213,12 @@ export class Snapshot {
     const sets = keywords.map((k) => this.basesByKeyword.get(equalityKey(k)) ?? new Set<PackageBase>());
     sets.sort((a, b) => a.size - b.size);
     const [smallest, ...rest] = sets;
-    if (!smallest) return [];
-    const bases = [...smallest].filter((b) => b.visible && rest.every((s) => s.has(b))).sort(byId);
-    return bases.flatMap((b) => b.packages);
+    const packages: Package[] = [];
+    // The sets hold their bases in ID order (see the constructor).
+    for (const base of smallest ?? []) {
+      if (base.visible && rest.every((s) => s.has(base))) packages.push(...base.packages);
+    }
+    return packages;
   }
 
   /**
