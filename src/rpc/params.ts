@@ -52,9 +52,12 @@ export function validate(params: RpcParams): ValidatedRequest {
   return { ok: true, version: Number(version), type: type as LegacyType, by, arg, values };
 }
 
+const ASCII = /^[\x00-\x7f]*$/;
+
 /** A PHP byte string as the text the database would compare it with. */
 export function text(bytes: string): string {
-  return Buffer.from(bytes, "latin1").toString("utf8");
+  // ASCII bytes are already that text; most arguments are package names.
+  return ASCII.test(bytes) ? bytes : Buffer.from(bytes, "latin1").toString("utf8");
 }
 
 /** strlen(): PHP counts bytes. */
