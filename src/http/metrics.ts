@@ -76,6 +76,8 @@ export function createMetrics(options: MetricsOptions): Metrics {
   return { registry, recordRequest, exposition: options.exposition ?? (() => registry.metrics()) };
 }
 
+const REQUESTS = "aurweb_rpc_requests_total";
+const DURATION = "aurweb_rpc_request_duration_seconds";
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** The counts and durations of one (type, status) pair. */
@@ -101,15 +103,15 @@ class RequestMetrics {
   private readonly tallies = new Map<string, Tally>();
 
   constructor(registry: Registry) {
-    registry.registerMetric(this.metric("aurweb_rpc_requests_total", "HTTP requests answered, by RPC type and status.", "counter", () => this.counts()) as never);
-    registry.registerMetric(
-      this.metric(
-        "aurweb_rpc_request_duration_seconds",
-        "Time from receiving a request to having its response, by RPC type and status.",
-        "histogram",
-        () => this.histogram(),
-      ) as never,
+    const requests = this.metric(REQUESTS, "HTTP requests answered, by RPC type and status.", "counter", () => this.counts());
+    const duration = this.metric(
+      DURATION,
+      "Time from receiving a request to having its response, by RPC type and status.",
+      "histogram",
+      () => this.histogram(),
     );
+    registry.registerMetric(requests as never);
+    registry.registerMetric(duration as never);
   }
 
   record(type: string, status: number, seconds: number): void {
@@ -133,6 +135,7 @@ class RequestMetrics {
       type,
       aggregator: "sum",
       get: () => Promise.resolve({ name, help, type, aggregator: "sum", values: values() }),
+      // Both metrics read the same tallies, so resetting either resets both.
       reset: () => this.tallies.clear(),
     };
   }
@@ -142,16 +145,15 @@ class RequestMetrics {
   }
 
   private histogram(): MetricValue[] {
-    const name = "aurweb_rpc_request_duration_seconds";
     const values: MetricValue[] = [];
     for (const t of this.tallies.values()) {
       let cumulative = 0;
       t.buckets.forEach((n, i) => {
         cumulative += n;
-        values.push({ labels: { le: DURATION_BUCKETS[i] ?? "+Inf", ...t.labels }, value: cumulative, metricName: `${name}_bucket` });
+        values.push({ labels: { le: DURATION_BUCKETS[i] ?? "+Inf", ...t.labels }, value: cumulative, metricName: `${DURATION}_bucket` });
       });
-      values.push({ labels: t.labels, value: t.sum, metricName: `${name}_sum` });
-      values.push({ labels: t.labels, value: t.count, metricName: `${name}_count` });
+      values.push({ labels: t.labels, value: t.sum, metricName: `${DURATION}_sum` });
+      values.push({ labels: t.labels, value: t.count, metricName: `${DURATION}_count` });
     }
     return values;
   }

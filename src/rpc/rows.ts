@@ -85,7 +85,7 @@ interface CachedRows {
 /**
  * Encoded rows are kept as strings: json_encode output is pure ASCII (everything else is
  * escaped), so each is a one-byte string, about a hundred bytes smaller than the same
- * row as a Buffer, and an answer is one concatenation away from the socket and the ETag.
+ * row as a Buffer, and an answer is one copy away from the socket and the ETag.
  */
 export class RowEncoder {
   private readonly cache = new WeakMap<Package, CachedRows>();
