@@ -27,22 +27,23 @@ export interface RpcResponse {
  */
 export function results(version: number | bigint, type: string, rows: readonly string[], single: boolean): Buffer {
   const head = `{"version":${version},"type":${encodeString(type)},"resultcount":${rows.length},"results":`;
-  const parts = single ? [head, rows[0] ?? "[]", "}"] : [head, "[", ...joined(rows), "]}"];
+  const parts = [head];
+  if (single) {
+    parts.push(rows[0] ?? "[]", "}");
+  } else {
+    parts.push("[");
+    rows.forEach((row, i) => {
+      if (i > 0) parts.push(",");
+      parts.push(row);
+    });
+    parts.push("]}");
+  }
   let length = 0;
   for (const part of parts) length += part.length;
   const body = Buffer.allocUnsafe(length);
   let offset = 0;
   for (const part of parts) offset += body.write(part, offset, "latin1");
   return body;
-}
-
-function joined(rows: readonly string[]): string[] {
-  const parts: string[] = [];
-  rows.forEach((row, i) => {
-    if (i > 0) parts.push(",");
-    parts.push(row);
-  });
-  return parts;
 }
 
 export function errorBody(version: number | bigint, message: string): string {
