@@ -1,11 +1,17 @@
 /**
- * Drives load with autocannon in a child process, so the load generator does not share
- * an event loop with the bench (or with the servers it measures). One URL goes through
- * autocannon's CLI; a list of distinct paths goes through load-mix.ts.
+ * Drives load with wrk in a child process (wrk is what issue 8's reference figures were
+ * measured with: one C thread costs the machine far less per request than a Node load
+ * generator, which at large answers was itself the bottleneck).
+ *
+ * Every answer under load is checked, not only its status: before the load, each path is
+ * requested once and its status, ETag and body length are recorded as the reference
+ * (`referenceAnswers`); wrk-load.lua counts the answers that differ from it.
  */
-import { spawn } from "node:child_process";
-import { createRequire } from "node:module";
-import type { MixInput } from "./load-mix.js";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
 
 export interface LoadOptions {
   connections: number;
@@ -16,55 +22,113 @@ export interface LoadResult {
   requestsPerSec: number;
   p50Ms: number;
   p99Ms: number;
-  /** Connection errors, timeouts included. */
+  /** Connection errors: connect, read, write, timeout. */
   errors: number;
-  /** Answers whose status was not 2xx. */
-  non2xx: number;
+  /** Answers whose status, ETag or body length differs from the reference answer. */
+  wrong: number;
   total: number;
 }
 
-/** The fields of autocannon's result (CLI --json or API) that the bench reads. */
-interface AutocannonResult {
-  duration: number;
+/** What an answer must look like under load: recorded from one request before the load. */
+export interface ReferenceAnswer {
+  path: string;
+  status: number;
+  /** The ETag header's name as the server spelled it, and its value; undefined without one. */
+  etag?: { header: string; value: string };
+  length: number;
+}
+
+const WRK_SCRIPT = new URL("./wrk-load.lua", import.meta.url).pathname;
+/** One load generator thread: the machine's other cores are the servers'. */
+const WRK_THREADS = 1;
+
+/** Fails with the command to run when wrk is missing, before anything is started. */
+export function checkLoadGenerator(): void {
+  const probe = spawnSync("wrk", ["--version"], { encoding: "utf8" });
+  if (probe.error) throw new Error("wrk is not installed (Debian: apt-get install wrk)");
+}
+
+/** Requests each path of `paths` once from `baseUrl` and records its answer. */
+export async function referenceAnswers(baseUrl: string, paths: string[]): Promise<ReferenceAnswer[]> {
+  const agent = new http.Agent({ keepAlive: true });
+  try {
+    const answers: ReferenceAnswer[] = [];
+    for (const p of paths) answers.push(await reference(new URL(p, baseUrl), agent));
+    return answers;
+  } finally {
+    agent.destroy();
+  }
+}
+
+function reference(url: URL, agent: http.Agent): Promise<ReferenceAnswer> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent }, (response) => {
+        let length = 0;
+        response.on("data", (chunk: Buffer) => (length += chunk.length));
+        response.on("end", () => {
+          const raw = response.rawHeaders;
+          const at = raw.findIndex((name, i) => i % 2 === 0 && name.toLowerCase() === "etag");
+          const etag = at < 0 ? undefined : { header: raw[at]!, value: raw[at + 1]! };
+          resolve({ path: url.pathname + url.search, status: response.statusCode!, etag, length });
+        });
+        response.on("error", reject);
+      })
+      .on("error", reject);
+  });
+}
+
+/** Sends the references' paths from `baseUrl` in turn until the duration is over. */
+export async function load(baseUrl: string, answers: ReferenceAnswer[], options: LoadOptions): Promise<LoadResult> {
+  const directory = await mkdtemp(path.join(tmpdir(), "bench-load-"));
+  try {
+    const file = path.join(directory, "references.tsv");
+    const lines = answers.map((a) => [a.path, a.status, a.etag?.header ?? "", a.etag?.value ?? "", a.length].join("\t"));
+    await writeFile(file, `${lines.join("\n")}\n`);
+    const args = ["-t", String(WRK_THREADS), "-c", String(options.connections), "-d", `${options.durationS}s`];
+    return parseResult(await run("wrk", [...args, "-s", WRK_SCRIPT, new URL("/", baseUrl).toString(), "--", file]));
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+}
+
+interface WrkResult {
+  durationUs: number;
+  requests: number;
+  checked: number;
+  wrong: number;
   errors: number;
-  non2xx: number;
-  requests: { total: number };
-  latency: { p50: number; p99: number };
+  p50Us: number;
+  p99Us: number;
 }
 
-const AUTOCANNON_CLI = createRequire(import.meta.url).resolve("autocannon/autocannon.js");
-const LOAD_MIX = new URL("./load-mix.ts", import.meta.url).pathname;
-
-export function loadUrl(url: string, options: LoadOptions): Promise<LoadResult> {
-  const args = [AUTOCANNON_CLI, "--json", "--no-progress", "-c", String(options.connections), "-d", String(options.durationS), url];
-  return runAutocannon(args);
+function parseResult(output: string): LoadResult {
+  const line = output.split("\n").find((l) => l.startsWith("RESULT "));
+  if (!line) throw new Error(`wrk printed no result:\n${output}`);
+  const result = JSON.parse(line.slice("RESULT ".length)) as WrkResult;
+  // wrk counts an answer before the script sees it; they must agree, or answers went unchecked.
+  if (result.checked !== result.requests) throw new Error(`wrk checked ${result.checked} of ${result.requests} answers`);
+  const ms = (us: number) => Math.round(us / 100) / 10;
+  return {
+    requestsPerSec: result.requests / (result.durationUs / 1e6),
+    p50Ms: ms(result.p50Us),
+    p99Ms: ms(result.p99Us),
+    errors: result.errors,
+    wrong: result.wrong,
+    total: result.requests,
+  };
 }
 
-/** Sends `paths` (relative to `url`) in turn until the duration is over. */
-export function loadPaths(url: string, paths: string[], options: LoadOptions): Promise<LoadResult> {
-  const input: MixInput = { url, paths, ...options };
-  return runAutocannon(["--import", "tsx", LOAD_MIX], JSON.stringify(input));
-}
-
-async function runAutocannon(args: string[], stdin?: string): Promise<LoadResult> {
-  const child = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "pipe"] });
+async function run(command: string, args: string[]): Promise<string> {
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdin.end(stdin ?? "");
   const code = await new Promise<number | null>((resolve, reject) => {
     child.once("error", reject);
     child.once("exit", resolve);
   });
-  if (code !== 0) throw new Error(`autocannon exited with ${code}: ${stderr.trim()}`);
-  const result = JSON.parse(stdout) as AutocannonResult;
-  return {
-    requestsPerSec: result.requests.total / result.duration,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    errors: result.errors,
-    non2xx: result.non2xx,
-    total: result.requests.total,
-  };
+  if (code !== 0) throw new Error(`${command} exited with ${code}: ${stderr.trim()}`);
+  return stdout;
 }

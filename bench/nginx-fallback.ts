@@ -10,9 +10,9 @@
  * The PHP site is the tests' stand-in (fixtures/php-site), which answers 404 for /rpc, so
  * every RPC request through a fallback config goes to PHP and then to the service. The
  * service runs on the 100K-package bench database (created on the first run, reused after)
- * with RATE_LIMIT_REQUESTS=0, as `npm run bench` does. autocannon runs in a process of its
- * own: 3 s of load per cell, at 10 and at 50 connections, after a 1 s warm-up of each request
- * straight to the service.
+ * with RATE_LIMIT_REQUESTS=0, as `npm run bench` does. wrk runs in a process of its own
+ * (load.ts): 3 s of load per cell, at 10 and at 50 connections, after a 1 s warm-up of each
+ * request straight to the service; every answer is checked against the service's own.
  */
 import { spawnSync } from "node:child_process";
 import { availableParallelism, cpus, loadavg } from "node:os";
@@ -31,7 +31,7 @@ import {
 } from "../test/nginx/support.js";
 import { SHARED } from "../test/support/legacy-data.js";
 import { prepareDatabase } from "./dataset.js";
-import { loadUrl, type LoadResult } from "./load.js";
+import { checkLoadGenerator, load, referenceAnswers, type LoadResult } from "./load.js";
 import { readQueryFile } from "./requests.js";
 
 const QUERY_FILE = `${SHARED}bench/rpc-queries.tsv`;
@@ -50,6 +50,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const { tools, missing } = findTools();
   if (!tools) throw new Error(`not installed: ${missing.join(", ")} (Debian: apt-get install ${missing.join(" ")})`);
+  checkLoadGenerator();
 
   const database = await prepareDatabase(1, false, log);
   const subjects = await readQueryFile(QUERY_FILE);
@@ -99,21 +100,20 @@ async function main(): Promise<void> {
 
     const loadBefore = loadavg()[0]!;
     const results = new Map<string, LoadResult>();
+    const base = (route: Route) => `http://127.0.0.1:${ports[route]}`;
     for (const connections of CONNECTIONS) {
       for (const { name, requests } of subjects) {
-        const url = (route: Route) => `http://127.0.0.1:${ports[route]}${requests[0]!.path}`;
+        const reference = await referenceAnswers(base("direct"), [requests[0]!.path]);
         // The service is the same behind every route: one warm-up per request is enough.
-        await loadUrl(url("direct"), { connections, durationS: WARMUP_SECONDS });
+        await load(base("direct"), reference, { connections, durationS: WARMUP_SECONDS });
         for (const route of ROUTES) {
-          const result = await loadUrl(url(route), { connections, durationS: CELL_SECONDS });
+          const result = await load(base(route), reference, { connections, durationS: CELL_SECONDS });
           results.set(key(connections, name, route), result);
           log(`${name}, ${connections} connections, ${route}: ${result.requestsPerSec.toFixed(0)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`);
-          // A cell ends with up to one request in flight per connection, which autocannon
-          // counts as an error (nginx logs them as 499); anything more is a failure.
-          if (result.non2xx > 0 || result.errors > connections) {
+          if (result.wrong > 0 || result.errors > 0) {
             const ended = await Promise.race([service.exited, new Promise((resolve) => setTimeout(() => resolve(undefined), 100))]);
             throw new Error(
-              `${route} failed: ${result.errors} connection errors, ${result.non2xx} answers other than 2xx; no figures printed.` +
+              `${route} failed: ${result.errors} connection errors, ${result.wrong} answers unlike the service's own; no figures printed.` +
                 (ended === undefined ? "" : `\nThe service exited (${ended}):\n${service.output.slice(-20).join("\n")}`),
             );
           }
@@ -125,9 +125,9 @@ async function main(): Promise<void> {
       [
         "",
         `Machine: ${availableParallelism()} cores (nproc; ${cpus()[0]?.model.trim()}), load average ${loadBefore.toFixed(1)} before ` +
-          `and ${loadavg()[0]!.toFixed(1)} after; ${versions(tools)}; autocannon, ${CELL_SECONDS} s per cell; ` +
+          `and ${loadavg()[0]!.toFixed(1)} after; ${versions(tools)}; wrk (one thread), ${CELL_SECONDS} s per cell; ` +
           `${PHP_WORKERS} PHP workers; ${database.packages.toLocaleString("en-US")} packages; ${((performance.now() - started) / 60_000).toFixed(1)} minutes.`,
-        "Each cell: requests/s, then p50/p99 latency in whole ms (autocannon's resolution); for the fallbacks, the change",
+        "Each cell: requests/s, then p50/p99 latency in ms; for the fallbacks, the change",
         "in requests/s against location routing.",
         ...CONNECTIONS.flatMap((connections) => ["", table(connections, subjects.map((s) => s.name), results)]),
         "",

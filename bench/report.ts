@@ -66,7 +66,7 @@ function shortfalls(cell: Cell): string[] {
   const { load } = cell;
   const misses: string[] = [];
   if (cell.answerProblems.length > 0) misses.push("wrong answers");
-  if (load.errors > 0 || load.non2xx > 0) misses.push("errors");
+  if (load.errors > 0 || load.wrong > 0) misses.push("errors");
   const target = TARGETS[cell.subject];
   if (!target || cell.connections !== TARGET_CONNECTIONS) return misses;
   if (target.ratio !== undefined && load.requestsPerSec < target.ratio * cell.ceilingRps) misses.push("throughput");
@@ -85,7 +85,7 @@ const number = (n: number, digits = 0) => n.toLocaleString("en-US", { minimumFra
 
 function resultsTable(cells: Cell[]): string {
   const header = [
-    "| request | conns | req/s | p50 ms | p99 ms | errors / non-2xx | × ceiling | DB statements/s | target at 50 conns | result |",
+    "| request | conns | req/s | p50 ms | p99 ms | errors / wrong | × ceiling | DB statements/s | target at 50 conns | result |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
   ];
   const lines = cells.map((cell) => {
@@ -96,7 +96,7 @@ function resultsTable(cells: Cell[]): string {
       number(load.requestsPerSec),
       load.p50Ms,
       load.p99Ms,
-      `${load.errors} / ${load.non2xx}`,
+      `${load.errors} / ${load.wrong}`,
       number(load.requestsPerSec / cell.ceilingRps, 3),
       cell.db ? number(perSecond(cell.db.statements, cell.db), 1) : "",
       cell.connections === TARGET_CONNECTIONS ? describeTarget(TARGETS[cell.subject]) : "",
@@ -134,7 +134,8 @@ export function runReport(run: Run): string {
   return [
     `Machine: ${availableParallelism()} cores (nproc), ${cpus()[0]?.model.trim()}, Node ${process.version}; ` +
       `load average ${run.loadAverageAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end. ` +
-      `Load: autocannon in its own process, ${run.cellSeconds} s per cell after a ${run.warmupSeconds} s warm-up.`,
+      `Load: wrk (one thread) in its own process, ${run.cellSeconds} s per cell after a ${run.warmupSeconds} s warm-up; ` +
+      "every answer under load is checked against the verified one (status, ETag, length).",
     `Data set: ${run.database.name}, ${number(run.database.packages)} packages. ` +
       `Service start-up (process start to listening): ${(run.startupMs / 1000).toFixed(1)} s.`,
     "",

@@ -11,9 +11,10 @@
  *
  * The service runs as `npm start` runs it, in a child process, reaching MariaDB through a
  * relay that counts its statements (db-tap.ts); the ceiling (ceiling.ts) runs in another
- * process, the load generator (autocannon) in a third. Every answer is checked against
- * the database (verify.ts) before any load. Each cell of the table is a 1 s warm-up and
- * then 5 s of load, at 10 and at 50 connections.
+ * process, the load generator (wrk, load.ts) in a third. Every answer is checked against
+ * the database (verify.ts) before any load, and every answer under load against the
+ * verified one (status, ETag, length). Each cell of the table is a 1 s warm-up and then
+ * 5 s of load, at 10 and at 50 connections.
  */
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
@@ -23,7 +24,7 @@ import { SHARED } from "../test/support/legacy-data.js";
 import { connect, prepareDatabase } from "./dataset.js";
 import { DatabaseTap } from "./db-tap.js";
 import { DatabaseWatch, measureVote, sleep } from "./freshness-cost.js";
-import { loadPaths, loadUrl, type LoadOptions, type LoadResult } from "./load.js";
+import { checkLoadGenerator, load, referenceAnswers, type LoadOptions, type LoadResult, type ReferenceAnswer } from "./load.js";
 import { runReport, type Cell } from "./report.js";
 import { mixSubjects, readQueryFile, relationSearches, type Subject } from "./requests.js";
 import { startServerProcess, type ServerProcess } from "./server-process.js";
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
   const loadAverageAtStart = loadavg()[0]!;
   const scale = Number(values.scale);
   if (!Number.isInteger(scale) || scale < 1) throw new Error(`--scale must be a whole number ≥ 1, got ${values.scale}`);
+  checkLoadGenerator();
 
   const database = await prepareDatabase(scale, values.reload, log);
   const connection = await connect(database.url);
@@ -78,10 +80,10 @@ async function main(): Promise<void> {
     );
     log(`service started in ${(service.startupMs / 1000).toFixed(1)} s on ${database.packages.toLocaleString("en-US")} packages`);
 
-    const answerProblems = await checkAnswers(connection, service, subjects);
+    const answers = await checkAnswers(connection, service, subjects);
     log(`watching the idle service's database use for ${IDLE_SECONDS} s`);
     const { use: idle } = await watch.during(() => sleep(IDLE_SECONDS * 1000));
-    const cells = await runCells(watch, service, ceiling, subjects, answerProblems);
+    const cells = await runCells(watch, service, ceiling, subjects, answers);
     if (service.failure) throw new Error(service.failure);
     const memory = await service.memory();
     log("measuring what one vote costs");
@@ -108,9 +110,16 @@ async function main(): Promise<void> {
   }
 }
 
-/** Every request once, checked against the database: problems per subject. */
-async function checkAnswers(connection: mysql.Connection, service: ServerProcess, subjects: Subject[]): Promise<Map<string, string[]>> {
-  const problemsBySubject = new Map<string, string[]>();
+interface CheckedAnswers {
+  /** What is wrong with the subject's answers; empty when they are right. */
+  problems: string[];
+  /** What every answer under load must look like. */
+  references: ReferenceAnswer[];
+}
+
+/** Every request once, checked against the database, then recorded as the reference for the load. */
+async function checkAnswers(connection: mysql.Connection, service: ServerProcess, subjects: Subject[]): Promise<Map<string, CheckedAnswers>> {
+  const bySubject = new Map<string, CheckedAnswers>();
   for (const subject of subjects) {
     log(`checking the answers of ${subject.name} (${subject.requests.length} request${subject.requests.length > 1 ? "s" : ""})`);
     const problems: string[] = [];
@@ -118,11 +127,12 @@ async function checkAnswers(connection: mysql.Connection, service: ServerProcess
       const exhaustive = subject.requests.length === 1 || i % EXHAUSTIVE_EVERY === 0;
       problems.push(...(await verifyRequest(connection, service.url, request, exhaustive)));
     }
-    problemsBySubject.set(subject.name, problems);
+    const references = await referenceAnswers(service.url, subject.requests.map((r) => r.path));
+    bySubject.set(subject.name, { problems, references });
     for (const problem of problems.slice(0, 5)) log(`  WRONG ${problem}`);
     if (problems.length > 5) log(`  ... and ${problems.length - 5} more`);
   }
-  return problemsBySubject;
+  return bySubject;
 }
 
 /** The ceiling, then every subject, at each number of connections. */
@@ -131,7 +141,7 @@ async function runCells(
   service: ServerProcess,
   ceiling: ServerProcess,
   subjects: Subject[],
-  answerProblems: Map<string, string[]>,
+  answers: Map<string, CheckedAnswers>,
 ): Promise<Cell[]> {
   const cells: Cell[] = [];
   const done = (cell: Cell) => {
@@ -140,26 +150,19 @@ async function runCells(
     log(`${cell.subject}, ${cell.connections} connections: ${load.requestsPerSec.toFixed(0)} req/s, p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms`);
   };
   const ceilingRps = new Map<number, number>();
+  const ceilingAnswer = await referenceAnswers(ceiling.url, ["/"]);
   for (const connections of CONNECTIONS) {
-    const load = await warmAndLoad((options) => loadUrl(ceiling.url, options), connections);
-    ceilingRps.set(connections, load.requestsPerSec);
-    done({ subject: "ceiling", connections, load, ceilingRps: load.requestsPerSec, answerProblems: [] });
+    const result = await warmAndLoad((options) => load(ceiling.url, ceilingAnswer, options), connections);
+    ceilingRps.set(connections, result.requestsPerSec);
+    done({ subject: "ceiling", connections, load: result, ceilingRps: result.requestsPerSec, answerProblems: [] });
   }
   for (const subject of subjects) {
-    const paths = subject.requests.map((r) => r.path);
-    const send = (options: LoadOptions) =>
-      paths.length === 1 ? loadUrl(new URL(paths[0]!, service.url).toString(), options) : loadPaths(service.url, paths, options);
+    const { problems, references } = answers.get(subject.name)!;
+    const send = (options: LoadOptions) => load(service.url, references, options);
     for (const connections of CONNECTIONS) {
       if (service.failure) throw new Error(service.failure);
-      const { result: load, use } = await watch.during(() => warmAndLoad(send, connections));
-      done({
-        subject: subject.name,
-        connections,
-        load,
-        ceilingRps: ceilingRps.get(connections)!,
-        db: use,
-        answerProblems: answerProblems.get(subject.name)!,
-      });
+      const { result, use } = await watch.during(() => warmAndLoad(send, connections));
+      done({ subject: subject.name, connections, load: result, ceilingRps: ceilingRps.get(connections)!, db: use, answerProblems: problems });
     }
   }
   return cells;

@@ -1,0 +1,59 @@
+-- wrk script for bench/load.ts. Sends the paths of a file in turn, one request after the
+-- other on each connection, and checks every answer against the reference answers recorded
+-- before the load: same status, same ETag (when the reference has one) and same body length.
+-- Prints one line "RESULT <json>" when wrk is done.
+--
+-- File format, one reference per line, tab-separated:
+--   path, status, name of the ETag header as the server spelled it ("" if none), ETag, body length
+--
+-- wrk does not say which request an answer belongs to, so an answer is matched by its ETag
+-- (an MD5 of its body) against all the references of the file. For a single path that is
+-- exact; for a mix it proves each answer is one of the answers recorded for the mix.
+
+local threads = {}
+
+function setup(thread)
+  threads[#threads + 1] = thread
+end
+
+local requests, next_request = {}, 0
+local etag_header
+-- ETag ("" when the server sends none) -> { status, length }
+local expected = {}
+
+function init(args)
+  for line in io.lines(args[1]) do
+    local path, status, header, etag, length = line:match("^([^\t]*)\t(%d+)\t([^\t]*)\t([^\t]*)\t(%d+)$")
+    if not path then error("bad reference line: " .. line) end
+    requests[#requests + 1] = wrk.format("GET", path)
+    if header ~= "" then etag_header = header end
+    expected[etag] = { status = tonumber(status), length = tonumber(length) }
+  end
+  answers, wrong = 0, 0
+end
+
+function request()
+  next_request = next_request % #requests + 1
+  return requests[next_request]
+end
+
+function response(status, headers, body)
+  answers = answers + 1
+  local reference = expected[etag_header and headers[etag_header] or ""]
+  if not reference or reference.status ~= status or reference.length ~= #body then
+    wrong = wrong + 1
+  end
+end
+
+function done(summary, latency)
+  local checked, wrong_total = 0, 0
+  for _, thread in ipairs(threads) do
+    checked = checked + thread:get("answers")
+    wrong_total = wrong_total + thread:get("wrong")
+  end
+  local e = summary.errors
+  io.write(string.format(
+    'RESULT {"durationUs":%d,"requests":%d,"checked":%d,"wrong":%d,"errors":%d,"p50Us":%d,"p99Us":%d}\n',
+    summary.duration, summary.requests, checked, wrong_total,
+    e.connect + e.read + e.write + e.timeout, latency:percentile(50), latency:percentile(99)))
+end
