@@ -31,7 +31,7 @@ import {
 } from "../test/nginx/support.js";
 import { SHARED } from "../test/support/legacy-data.js";
 import { prepareDatabase } from "./dataset.js";
-import { checkLoadGenerator, load, referenceAnswers, type LoadResult } from "./load.js";
+import { checkLoadGenerator, load, referenceAnswers, type LoadResult, type ReferenceAnswer } from "./load.js";
 import { readQueryFile } from "./requests.js";
 
 const QUERY_FILE = `${SHARED}bench/rpc-queries.tsv`;
@@ -101,9 +101,11 @@ async function main(): Promise<void> {
     const loadBefore = loadavg()[0]!;
     const results = new Map<string, LoadResult>();
     const base = (route: Route) => `http://127.0.0.1:${ports[route]}`;
+    const references = new Map<string, ReferenceAnswer[]>();
+    for (const { name, requests } of subjects) references.set(name, await referenceAnswers(base("direct"), [requests[0]!.path]));
     for (const connections of CONNECTIONS) {
-      for (const { name, requests } of subjects) {
-        const reference = await referenceAnswers(base("direct"), [requests[0]!.path]);
+      for (const { name } of subjects) {
+        const reference = references.get(name)!;
         // The service is the same behind every route: one warm-up per request is enough.
         await load(base("direct"), reference, { connections, durationS: WARMUP_SECONDS });
         for (const route of ROUTES) {

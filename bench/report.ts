@@ -66,7 +66,8 @@ function shortfalls(cell: Cell): string[] {
   const { load } = cell;
   const misses: string[] = [];
   if (cell.answerProblems.length > 0) misses.push("wrong answers");
-  if (load.errors > 0 || load.wrong > 0) misses.push("errors");
+  if (load.errors > 0) misses.push("errors");
+  if (load.wrong > 0) misses.push("wrong answers under load");
   const target = TARGETS[cell.subject];
   if (!target || cell.connections !== TARGET_CONNECTIONS) return misses;
   if (target.ratio !== undefined && load.requestsPerSec < target.ratio * cell.ceilingRps) misses.push("throughput");
