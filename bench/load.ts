@@ -5,7 +5,7 @@
  *
  * Every answer under load is checked, not only its status: before the load, each path is
  * requested once and its status, ETag and body length are recorded as the reference
- * (`referenceAnswers`); wrk-load.lua counts the answers that differ from it.
+ * (`recordAnswer`); wrk-load.lua counts the answers that differ from it.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -53,29 +53,32 @@ export function checkLoadGenerator(): void {
   if (probe.error) throw new Error("wrk is not installed (Debian: apt-get install wrk)");
 }
 
-/** Requests each path of `paths` once from `baseUrl` and records its answer. */
-export async function referenceAnswers(baseUrl: string, paths: string[]): Promise<ReferenceAnswer[]> {
-  const agent = new http.Agent({ keepAlive: true });
-  try {
-    const answers: ReferenceAnswer[] = [];
-    for (const p of paths) answers.push(await reference(new URL(p, baseUrl), agent));
-    return answers;
-  } finally {
-    agent.destroy();
-  }
+/** One answer as received: its reference for the load, and its body for whoever checks it. */
+export interface RecordedAnswer {
+  reference: ReferenceAnswer;
+  body: Buffer;
 }
 
-function reference(url: URL, agent: http.Agent): Promise<ReferenceAnswer> {
+/** Requests each path of `paths` once from `baseUrl` and records its answer. */
+export async function referenceAnswers(baseUrl: string, paths: string[]): Promise<ReferenceAnswer[]> {
+  const answers: ReferenceAnswer[] = [];
+  for (const p of paths) answers.push((await recordAnswer(new URL(p, baseUrl))).reference);
+  return answers;
+}
+
+/** Requests `url` once (over Node's keep-alive global agent). */
+export function recordAnswer(url: URL): Promise<RecordedAnswer> {
   return new Promise((resolve, reject) => {
     http
-      .get(url, { agent }, (response) => {
-        let length = 0;
-        response.on("data", (chunk: Buffer) => (length += chunk.length));
+      .get(url, (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
         response.on("end", () => {
+          const body = Buffer.concat(chunks);
           const raw = response.rawHeaders;
           const at = raw.findIndex((name, i) => i % 2 === 0 && name.toLowerCase() === "etag");
           const etag = at < 0 ? undefined : { header: raw[at]!, value: raw[at + 1]! };
-          resolve({ path: url.pathname + url.search, status: response.statusCode!, etag, length });
+          resolve({ reference: { path: url.pathname + url.search, status: response.statusCode!, etag, length: body.length }, body });
         });
         response.on("error", reject);
       })

@@ -24,11 +24,11 @@ import { SHARED } from "../test/support/legacy-data.js";
 import { connect, prepareDatabase } from "./dataset.js";
 import { DatabaseTap } from "./db-tap.js";
 import { DatabaseWatch, measureVote, sleep } from "./freshness-cost.js";
-import { checkLoadGenerator, load, referenceAnswers, type LoadOptions, type LoadResult, type ReferenceAnswer } from "./load.js";
+import { checkLoadGenerator, load, recordAnswer, referenceAnswers, type LoadOptions, type LoadResult, type ReferenceAnswer } from "./load.js";
 import { runReport, type Cell } from "./report.js";
 import { mixSubjects, readQueryFile, relationSearches, type Subject } from "./requests.js";
 import { startServerProcess, type ServerProcess } from "./server-process.js";
-import { verifyRequest } from "./verify.js";
+import { verifyAnswer } from "./verify.js";
 
 const QUERY_FILE = `${SHARED}bench/rpc-queries.tsv`;
 const SERVICE_MAIN = new URL("../src/main.ts", import.meta.url).pathname;
@@ -117,17 +117,19 @@ interface CheckedAnswers {
   references: ReferenceAnswer[];
 }
 
-/** Every request once, checked against the database, then recorded as the reference for the load. */
+/** Every request once, checked against the database; the checked answer is the reference for the load. */
 async function checkAnswers(connection: mysql.Connection, service: ServerProcess, subjects: Subject[]): Promise<Map<string, CheckedAnswers>> {
   const bySubject = new Map<string, CheckedAnswers>();
   for (const subject of subjects) {
     log(`checking the answers of ${subject.name} (${subject.requests.length} request${subject.requests.length > 1 ? "s" : ""})`);
     const problems: string[] = [];
+    const references: ReferenceAnswer[] = [];
     for (const [i, request] of subject.requests.entries()) {
       const exhaustive = subject.requests.length === 1 || i % EXHAUSTIVE_EVERY === 0;
-      problems.push(...(await verifyRequest(connection, service.url, request, exhaustive)));
+      const { reference, body } = await recordAnswer(new URL(request.path, service.url));
+      problems.push(...(await verifyAnswer(connection, request, { status: reference.status, body: body.toString() }, exhaustive)));
+      references.push(reference);
     }
-    const references = await referenceAnswers(service.url, subject.requests.map((r) => r.path));
     bySubject.set(subject.name, { problems, references });
     for (const problem of problems.slice(0, 5)) log(`  WRONG ${problem}`);
     if (problems.length > 5) log(`  ... and ${problems.length - 5} more`);
