@@ -6,15 +6,15 @@
  */
 import { compareFolded, equalityKey, fold } from "../collation/general-ci.js";
 import type { DeclarationColumns, NamedLink, SourceName, SourceRows, UserRow } from "./load.js";
+import { filterInSteps, forEachInSteps, mapInSteps, runAtOnce, sortInSteps, STEP, type Steps } from "./steps.js";
 import { TrigramIndex } from "./text-index.js";
 import type { BaseRow, DeclarationTable, DependencyOrder, Package, PackageBase, ScanOrder, ScanPlans } from "./types.js";
 
 const byId = (a: { id: number }, b: { id: number }) => a.id - b.id;
 
 /**
- * What a new snapshot may take over from the previous one. It deliberately holds no
- * reference to the previous snapshot itself, so that can be collected while the new one
- * is built.
+ * What a new snapshot may take over from the previous one. It holds no reference to the
+ * previous snapshot itself, so that is collected as soon as the new one replaces it.
  */
 export interface Reuse {
   /** Package IDs in the previous name-scan order. */
@@ -26,13 +26,22 @@ export interface Reuse {
 }
 
 export class Snapshot {
-  readonly packages: readonly Package[];
-  readonly bases: readonly PackageBase[];
+  // Set once while the snapshot is built (see build()), never after.
+  packages: readonly Package[] = [];
+  bases: readonly PackageBase[] = [];
+  /** Packages visible to the RPC, in the order the name/description search plan scans them. */
+  nameScan: readonly Package[] = [];
+  orphanScan: readonly Package[] = [];
+  private userCount = 0;
+  private nameIndexValue: TrigramIndex | undefined;
+  private nameDescIndexValue: TrigramIndex | undefined;
+  private sortedByNameValue: readonly Package[] = [];
+  private basesByNameValue: readonly PackageBase[] = [];
+
   private readonly packagesById = new Map<number, Package>();
   private readonly packagesByName = new Map<string, Package>();
   private readonly userIdsByName = new Map<string, number>();
   private readonly usernamesById = new Map<number, string>();
-  private readonly userCount: number;
   private readonly packagesByMaintainer = new Map<number, Package[]>();
   private readonly packagesBySubmitter = new Map<number, Package[]>();
   private readonly packagesByComaintainer = new Map<string, Package[]>();
@@ -41,30 +50,35 @@ export class Snapshot {
   private readonly declarers = new Map<string, Map<string, Package[]>>();
   private readonly scanOrders = new Map<ScanOrder, Package[]>();
   private readonly ranks = new Map<ScanOrder, Map<Package, number>>();
-  private nameIndexCache: TrigramIndex | undefined;
-  private nameDescIndexCache: TrigramIndex | undefined;
-  private sortedByNameCache: Package[] | undefined;
-  private basesByNameCache: PackageBase[] | undefined;
 
-  /** Packages visible to the RPC, in the order the name/description search plan scans them. */
-  readonly nameScan: readonly Package[];
-  readonly orphanScan: readonly Package[];
-
-  constructor(
-    rows: SourceRows,
+  private constructor(
     readonly plans: ScanPlans,
     readonly loadedAt: number,
-    reuse?: Reuse,
-  ) {
+  ) {}
+
+  /**
+   * The steps that build a snapshot of `rows` with every index ready (see steps.ts): run
+   * at once for the first snapshot, in slices for the ones that replace it.
+   */
+  static *build(rows: SourceRows, plans: ScanPlans, loadedAt: number, reuse?: Reuse): Steps<Snapshot> {
+    const snapshot = new Snapshot(plans, loadedAt);
+    yield* snapshot.index(rows, reuse);
+    return snapshot;
+  }
+
+  private *index(rows: SourceRows, reuse: Reuse | undefined): Steps<void> {
     const usernames = this.usernamesById;
     this.userCount = rows.users.length;
-    for (const u of rows.users) {
+    for (let i = 0; i < rows.users.length; i++) {
+      const u = rows.users[i]!;
       usernames.set(u.id, u.username);
       this.userIdsByName.set(equalityKey(u.username), u.id);
+      if (i % STEP === 0) yield;
     }
 
     const basesById = new Map<number, PackageBase>();
-    for (const b of rows.bases) {
+    for (let i = 0; i < rows.bases.length; i++) {
+      const b = rows.bases[i]!;
       // Literal objects with every field spelled out: V8 keeps them compact, where a
       // spread of twenty properties would leave each base in slow dictionary mode.
       basesById.set(b.id, {
@@ -88,14 +102,17 @@ export class Snapshot {
         pendingRequests: 0,
         revision: 0,
       });
+      if (i % STEP === 0) yield;
     }
-    this.bases = [...basesById.values()].sort(byId);
+    this.bases = yield* sortInSteps([...basesById.values()], byId);
 
-    const depends = groupByPackage(rows.depends);
-    const relations = groupByPackage(rows.relations);
+    const depends = yield* groupByPackage(rows.depends);
+    const relations = yield* groupByPackage(rows.relations);
     const tables = { depends: depends.table, relations: relations.table };
     const packages: Package[] = [];
-    for (const p of rows.packages) {
+    for (let i = 0; i < rows.packages.length; i++) {
+      const p = rows.packages[i]!;
+      if (i % STEP === 0) yield;
       const base = basesById.get(p.baseId);
       if (!base) continue; // the foreign key makes this impossible; stay safe if it is dropped
       const [dependsStart, dependsEnd] = depends.range(p.id);
@@ -122,56 +139,85 @@ export class Snapshot {
       this.packagesById.set(pkg.id, pkg);
       this.packagesByName.set(equalityKey(pkg.name), pkg);
     }
-    packages.sort(byId);
-    for (const base of this.bases) base.packages.sort(byId);
-    this.packages = packages;
+    this.packages = yield* sortInSteps(packages, byId);
+    for (let i = 0; i < this.bases.length; i++) {
+      const list = this.bases[i]!.packages;
+      if (list.length > 1) list.sort(byId);
+      if (i % STEP === 0) yield;
+    }
 
-    for (const g of sortedLinks(rows.groups)) this.packagesById.get(g.ownerId)?.groups.push(g.name);
-    for (const l of sortedLinks(rows.licenses)) this.packagesById.get(l.ownerId)?.licenses.push(l.name);
-    for (const k of rows.keywords) {
+    yield* forEachInSteps(yield* sortedLinks(rows.groups), (g) => this.packagesById.get(g.ownerId)?.groups.push(g.name));
+    yield* forEachInSteps(yield* sortedLinks(rows.licenses), (l) => this.packagesById.get(l.ownerId)?.licenses.push(l.name));
+    for (let i = 0; i < rows.keywords.length; i++) {
+      const k = rows.keywords[i]!;
+      if (i % STEP === 0) yield;
       const base = basesById.get(k.ownerId);
       if (!base) continue;
       base.keywords.push(k.name);
       addTo(this.basesByKeyword, equalityKey(k.name), base);
     }
     // Each keyword's bases in ID order, so a search walks them in the answer's order.
-    for (const [key, bases] of this.basesByKeyword) this.basesByKeyword.set(key, new Set([...bases].sort(byId)));
-    for (const base of this.bases) {
+    yield* forEachInSteps([...this.basesByKeyword], ([key, bases]) => {
+      if (bases.size > 1) this.basesByKeyword.set(key, new Set([...bases].sort(byId)));
+    });
+    yield* forEachInSteps(this.bases, (base) => {
       if (base.keywords.length > 1) base.keywords.sort((a, b) => compareFolded(fold(a), fold(b)));
-    }
-    for (const c of sortedLinks(rows.comaintainers)) basesById.get(c.ownerId)?.comaintainers.push(c.name);
+    });
+    yield* forEachInSteps(yield* sortedLinks(rows.comaintainers), (c) => basesById.get(c.ownerId)?.comaintainers.push(c.name));
     for (const baseId of rows.pendingRequests) {
       const base = basesById.get(baseId);
       if (base) base.pendingRequests++;
     }
+    yield;
 
-    for (const base of this.bases) {
+    for (let i = 0; i < this.bases.length; i++) {
+      const base = this.bases[i]!;
+      if (i % STEP === 0) yield;
       if (!base.visible) continue;
       if (base.maintainerUID !== null) pushAll(this.packagesByMaintainer, base.maintainerUID, base.packages);
       if (base.submitterUID !== null) pushAll(this.packagesBySubmitter, base.submitterUID, base.packages);
       for (const name of base.comaintainers) pushAll(this.packagesByComaintainer, equalityKey(name), base.packages);
     }
-    for (const pkg of packages) {
+    for (let i = 0; i < this.packages.length; i++) {
+      const pkg = this.packages[i]!;
+      if (i % STEP === 0) yield;
       if (!pkg.base.visible) continue;
       for (const group of pkg.groups) pushAll(this.packagesByGroup, equalityKey(group), [pkg]);
     }
 
-    this.nameScan = this.scanOrder(plans.nameSearch);
-    this.orphanScan = this.scanOrder(plans.orphanSearch).filter((p) => p.base.maintainer === null);
-    this.indexDeclarations([rows.depends, rows.relations]);
-    if (reuse) this.reuseTextIndexes(reuse);
+    this.nameScan = yield* this.scanOrderSteps(this.plans.nameSearch);
+    this.orphanScan = yield* filterInSteps(yield* this.scanOrderSteps(this.plans.orphanSearch), (p) => p.base.maintainer === null);
+    yield* this.indexDeclarations([rows.depends, rows.relations]);
+
+    if (reuse && this.textIndexesFit(reuse)) {
+      this.nameIndexValue = reuse.nameIndex;
+      this.nameDescIndexValue = reuse.nameDescriptionIndex;
+    }
+    this.nameIndexValue ??= yield* TrigramIndex.build(yield* mapInSteps(this.nameScan, (p) => p.nameFold));
+    this.nameDescIndexValue ??= yield* TrigramIndex.build(yield* mapInSteps(this.nameScan, (p) => `${p.nameFold}\n${p.descriptionFold}`));
+    this.sortedByNameValue = yield* sortInSteps(this.nameScan.slice(), (a, b) => compareFolded(a.nameFold, b.nameFold));
+    this.basesByNameValue = yield* sortInSteps(
+      this.bases.filter((b) => b.visible),
+      (a, b) => compareFolded(a.nameFold, b.nameFold),
+    );
   }
 
   /** Visible packages in the order a plan driven by the given index walks them. */
   scanOrder(order: ScanOrder): Package[] {
+    return runAtOnce(this.scanOrderSteps(order));
+  }
+
+  private *scanOrderSteps(order: ScanOrder): Steps<Package[]> {
     let list = this.scanOrders.get(order);
     if (list) return list;
     if (order === "package") {
-      list = this.packages.filter((p) => p.base.visible);
+      list = yield* filterInSteps(this.packages, (p) => p.base.visible);
     } else {
-      const bases = this.bases.filter((b) => b.visible);
-      if (order === "packager") bases.sort((a, b) => a.packagerUID! - b.packagerUID! || a.id - b.id);
-      list = bases.flatMap((b) => b.packages);
+      const bases = yield* filterInSteps(this.bases, (b) => b.visible);
+      if (order === "packager") yield* sortInSteps(bases, (a, b) => a.packagerUID! - b.packagerUID! || a.id - b.id);
+      const packages: Package[] = [];
+      yield* forEachInSteps(bases, (b) => packages.push(...b.packages));
+      list = packages;
     }
     this.scanOrders.set(order, list);
     return list;
@@ -243,28 +289,20 @@ export class Snapshot {
   }
 
   get nameIndex(): TrigramIndex {
-    return (this.nameIndexCache ??= new TrigramIndex(this.nameScan.map((p) => p.nameFold)));
+    return this.nameIndexValue!;
   }
 
   get nameDescriptionIndex(): TrigramIndex {
-    return (this.nameDescIndexCache ??= new TrigramIndex(this.nameScan.map((p) => `${p.nameFold}\n${p.descriptionFold}`)));
+    return this.nameDescIndexValue!;
   }
 
   /** Visible packages by name under the collation, for `ORDER BY Name`. */
   get packagesSortedByName(): readonly Package[] {
-    return (this.sortedByNameCache ??= this.nameScan.slice().sort((a, b) => compareFolded(a.nameFold, b.nameFold)));
+    return this.sortedByNameValue;
   }
 
   get basesSortedByName(): readonly PackageBase[] {
-    return (this.basesByNameCache ??= this.bases.filter((b) => b.visible).sort((a, b) => compareFolded(a.nameFold, b.nameFold)));
-  }
-
-  /** Builds the indexes ahead of the first request instead of during it. */
-  warm(): void {
-    void this.nameIndex;
-    void this.nameDescriptionIndex;
-    void this.packagesSortedByName;
-    void this.basesSortedByName;
+    return this.basesByNameValue;
   }
 
   /**
@@ -320,8 +358,8 @@ export class Snapshot {
   reusable(changed: ReadonlySet<SourceName>): Reuse {
     return {
       scanIds: Int32Array.from(this.nameScan, (p) => p.id),
-      nameIndex: this.nameIndexCache,
-      nameDescriptionIndex: this.nameDescIndexCache,
+      nameIndex: this.nameIndexValue,
+      nameDescriptionIndex: this.nameDescIndexValue,
       changed,
     };
   }
@@ -330,20 +368,20 @@ export class Snapshot {
    * The text indexes depend on package names and descriptions and on the scan order;
    * when neither changed (a vote, a flag, new dependencies...) the old ones still fit.
    */
-  private reuseTextIndexes({ scanIds, nameIndex, nameDescriptionIndex, changed }: Reuse): void {
-    if (changed.has("packages") || scanIds.length !== this.nameScan.length) return;
-    for (let i = 0; i < scanIds.length; i++) if (scanIds[i] !== this.nameScan[i]!.id) return;
-    this.nameIndexCache = nameIndex;
-    this.nameDescIndexCache = nameDescriptionIndex;
+  private textIndexesFit({ scanIds, changed }: Reuse): boolean {
+    if (changed.has("packages") || scanIds.length !== this.nameScan.length) return false;
+    for (let i = 0; i < scanIds.length; i++) if (scanIds[i] !== this.nameScan[i]!.id) return false;
+    return true;
   }
 
-  private indexDeclarations(sources: DeclarationColumns[]): void {
+  private *indexDeclarations(sources: DeclarationColumns[]): Steps<void> {
     // Row order first: a Set keeps each package where its first matching row put it.
     const sets = new Map<string, Map<string, Set<Package>>>();
     for (const { typeNames, packageIds, typeIds, names } of sources) {
       const typeKeys = new Map([...typeNames].map(([id, name]) => [id, equalityKey(name)]));
       const nameKeys = new Map<string, string>();
       for (let row = 0; row < packageIds.length; row++) {
+        if (row % STEP === 0) yield;
         const pkg = this.packagesById.get(packageIds[row]!);
         const type = typeKeys.get(typeIds[row]!);
         if (!pkg || !pkg.base.visible || type === undefined) continue;
@@ -357,7 +395,11 @@ export class Snapshot {
     }
     for (const [type, byName] of sets) {
       const lists = new Map<string, Package[]>();
-      for (const [key, set] of byName) lists.set(key, [...set]);
+      let n = 0;
+      for (const [key, set] of byName) {
+        lists.set(key, [...set]);
+        if (++n % STEP === 0) yield;
+      }
       this.declarers.set(type, lists);
     }
   }
@@ -367,22 +409,32 @@ export class Snapshot {
  * Row numbers of a declaration table grouped by package (a counting sort, so each
  * package's rows keep their insertion order).
  */
-function groupByPackage(columns: DeclarationColumns): { table: DeclarationTable; range(packageId: number): [number, number] } {
+function* groupByPackage(
+  columns: DeclarationColumns,
+): Steps<{ table: DeclarationTable; range(packageId: number): [number, number] }> {
+  const { packageIds } = columns;
   const counts = new Map<number, number>();
-  for (const id of columns.packageIds) counts.set(id, (counts.get(id) ?? 0) + 1);
+  for (let row = 0; row < packageIds.length; row++) {
+    const id = packageIds[row]!;
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+    if (row % STEP === 0) yield;
+  }
   const starts = new Map<number, number>();
   let offset = 0;
   for (const [id, count] of counts) {
     starts.set(id, offset);
     offset += count;
   }
-  const order = new Int32Array(columns.packageIds.length);
+  yield;
+  const order = new Int32Array(packageIds.length);
   const next = new Map(starts);
-  columns.packageIds.forEach((id, row) => {
+  for (let row = 0; row < packageIds.length; row++) {
+    const id = packageIds[row]!;
     const at = next.get(id)!;
     order[at] = row;
     next.set(id, at + 1);
-  });
+    if (row % STEP === 0) yield;
+  }
   return {
     table: { columns, order },
     range(packageId) {
@@ -392,8 +444,8 @@ function groupByPackage(columns: DeclarationColumns): { table: DeclarationTable;
   };
 }
 
-function sortedLinks(links: readonly NamedLink[]): NamedLink[] {
-  return [...links].sort((a, b) => a.ownerId - b.ownerId || a.rank - b.rank);
+function sortedLinks(links: readonly NamedLink[]): Steps<NamedLink[]> {
+  return sortInSteps([...links], (a, b) => a.ownerId - b.ownerId || a.rank - b.rank);
 }
 
 function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {

@@ -15,6 +15,7 @@ import type { Db } from "../db/client.js";
 import { loadSources, SOURCES, WATCHED_TABLES, type NamedLink, type SourceName, type SourceRows } from "./load.js";
 import { probeDependencyOrder, probePlans } from "./plan.js";
 import { Snapshot } from "./snapshot.js";
+import { runAtOnce, runInSlices } from "./steps.js";
 import type { DependencyOrder, ScanPlans } from "./types.js";
 
 /** Dependency-search plans remembered per snapshot; more distinct names than this start over. */
@@ -23,12 +24,19 @@ const MAX_REMEMBERED_PLANS = 10_000;
 const PLAN_TIMEOUT_MS = 250;
 /** How often the search plans are asked for again when no table changed. */
 const PLAN_RECHECK_MS = 30_000;
+/**
+ * The longest a rebuild holds the event loop at a time: requests arriving meanwhile wait
+ * at most this long, and the rebuild takes longer the busier the process is.
+ */
+const REBUILD_SLICE_MS = 5;
 
 export interface ReadModelOptions {
   refreshIntervalMs: number;
   now?: () => number;
   onError?: (error: unknown) => void;
   onRefresh?: (info: RefreshInfo) => void;
+  /** See REBUILD_SLICE_MS. */
+  rebuildSliceMs?: number;
 }
 
 export interface RefreshInfo {
@@ -248,20 +256,10 @@ export class ReadModel {
     const plans = await probePlans(this.db);
     this.plansCheckedAt = performance.now();
     const reuse = this.snapshot?.reusable(new Set(names));
-    // The build below runs to its end without yielding, so no request can see the gap:
-    // letting go of the previous snapshot first lets it be collected during the build
-    // instead of doubling the peak memory. Should the build fail, it is put back if it
-    // has not been collected yet.
-    const previous = this.snapshot && new WeakRef(this.snapshot);
-    this.snapshot = undefined;
-    let snapshot: Snapshot;
-    try {
-      snapshot = new Snapshot(rows, plans, this.options.now?.() ?? Date.now(), reuse);
-      snapshot.warm();
-    } catch (error) {
-      this.snapshot = previous?.deref();
-      throw error;
-    }
+    const build = Snapshot.build(rows, plans, this.options.now?.() ?? Date.now(), reuse);
+    // The first snapshot is built in one go: nothing is served before it exists. Later
+    // ones are built between requests, which the previous snapshot answers meanwhile.
+    const snapshot = this.snapshot ? await runInSlices(build, this.options.rebuildSliceMs ?? REBUILD_SLICE_MS) : runAtOnce(build);
     this.rows = rows;
     this.snapshot = snapshot;
     this.dependencyPlans = new Map();

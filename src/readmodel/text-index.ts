@@ -9,6 +9,8 @@
  * postings array, built in two passes (count, then fill) without per-trigram arrays.
  */
 
+import { STEP, type Steps } from "./steps.js";
+
 const GRAM = 3;
 /** Trigrams of three ASCII characters map to a slot directly (7 bits each). */
 const DIRECT_SLOTS = 1 << 21;
@@ -23,43 +25,57 @@ function asciiKey(s: string, i: number): number {
 }
 
 export class TrigramIndex {
-  private readonly overflow = new Map<number, number>();
-  private readonly offsets: Int32Array;
-  private readonly postings: Int32Array;
+  private constructor(
+    private readonly overflow: Map<number, number>,
+    private readonly offsets: Int32Array,
+    private readonly postings: Int32Array,
+  ) {}
 
-  /** `documents[i]` is the folded text of document i (several fields may be joined by "\n"). */
-  constructor(documents: readonly string[]) {
-    const slotOf = (key: number, create: boolean): number => {
+  /**
+   * The steps that index `documents` (see steps.ts); `documents[i]` is the folded text
+   * of document i (several fields may be joined by "\n").
+   */
+  static *build(documents: readonly string[]): Steps<TrigramIndex> {
+    const overflow = new Map<number, number>();
+    const slotOf = (key: number): number => {
       if (key < DIRECT_SLOTS) return key;
-      let slot = this.overflow.get(key);
-      if (slot === undefined && create) this.overflow.set(key, (slot = DIRECT_SLOTS + this.overflow.size));
-      return slot ?? -1;
+      let slot = overflow.get(key);
+      if (slot === undefined) overflow.set(key, (slot = DIRECT_SLOTS + overflow.size));
+      return slot;
     };
     // Pass 1: how many documents contain each trigram.
     let counts: Int32Array = new Int32Array(DIRECT_SLOTS + 1024);
     let lastDoc: Int32Array = new Int32Array(counts.length).fill(-1);
-    const visit = (fn: (slot: number, doc: number) => void) => {
+    function* visit(fn: (slot: number, doc: number) => void): Steps<void> {
       lastDoc.fill(-1);
+      yield;
       for (let doc = 0; doc < documents.length; doc++) {
         const text = documents[doc]!;
         for (let i = 0; i + GRAM <= text.length; i++) {
-          const slot = slotOf(asciiKey(text, i), true);
+          const slot = slotOf(asciiKey(text, i));
           if (slot >= counts.length) [counts, lastDoc] = [grow(counts, 0), grow(lastDoc, -1)];
           if (lastDoc[slot] === doc) continue;
           lastDoc[slot] = doc;
           fn(slot, doc);
         }
+        if (doc % STEP === 0) yield;
       }
-    };
-    visit((slot) => counts[slot]!++);
+    }
+    yield* visit((slot) => counts[slot]!++);
     // Offsets from counts, then pass 2 fills the postings in document order.
-    const slots = DIRECT_SLOTS + this.overflow.size;
-    this.offsets = new Int32Array(slots + 1) as Int32Array;
-    for (let s = 0; s < slots; s++) this.offsets[s + 1] = this.offsets[s]! + counts[s]!;
-    this.postings = new Int32Array(this.offsets[slots]!);
+    const slots = DIRECT_SLOTS + overflow.size;
+    const offsets = new Int32Array(slots + 1);
+    yield;
+    for (let s = 0; s < slots; s++) {
+      offsets[s + 1] = offsets[s]! + counts[s]!;
+      if (s % (STEP * STEP) === 0) yield;
+    }
+    const postings = new Int32Array(offsets[slots]!);
+    yield;
     const fill = counts;
-    fill.set(this.offsets.subarray(0, slots));
-    visit((slot, doc) => (this.postings[fill[slot]!++] = doc));
+    fill.set(offsets.subarray(0, slots));
+    yield* visit((slot, doc) => (postings[fill[slot]!++] = doc));
+    return new TrigramIndex(overflow, offsets, postings);
   }
 
   /**

@@ -1,0 +1,80 @@
+/**
+ * The step runner behind snapshot rebuilds: a sliced run hands the event loop back
+ * between slices (so requests are answered during a rebuild), an at-once run does not,
+ * and the sort that yields sorts exactly like Array.prototype.sort.
+ */
+import { describe, expect, it } from "vitest";
+import { runAtOnce, runInSlices, sortInSteps, STEP, type Steps } from "../../src/readmodel/steps.js";
+
+function busy(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
+
+/** `count` steps of `ms` each, returning how many were taken. */
+function* work(count: number, ms: number): Steps<number> {
+  for (let i = 0; i < count; i++) {
+    busy(ms);
+    yield;
+  }
+  return count;
+}
+
+/** Counts the event loop's turns (setImmediate callbacks) while `run` is pending. */
+async function turnsDuring<T>(run: () => Promise<T> | T): Promise<{ result: T; turns: number }> {
+  let turns = 0;
+  let running = true;
+  const spin = () => {
+    if (!running) return;
+    turns++;
+    setImmediate(spin);
+  };
+  setImmediate(spin);
+  const result = await run();
+  running = false;
+  return { result, turns };
+}
+
+describe("running steps", () => {
+  it("in slices, the event loop gets a turn whenever a slice is used up", async () => {
+    // Each step outlasts the 1 ms slice, so every step ends a slice.
+    const { result, turns } = await turnsDuring(() => runInSlices(work(20, 2), 1));
+    expect(result).toBe(20);
+    expect(turns).toBeGreaterThanOrEqual(19);
+  });
+
+  it("in slices, short steps share a slice instead of a turn each", async () => {
+    const { turns } = await turnsDuring(() => runInSlices(work(200, 0), 50));
+    expect(turns).toBeLessThan(5);
+  });
+
+  it("at once, nothing else runs until the end", async () => {
+    const { result, turns } = await turnsDuring(() => runAtOnce(work(10, 2)));
+    expect(result).toBe(10);
+    expect(turns).toBe(0);
+  });
+});
+
+describe("sortInSteps", () => {
+  const sizes = [0, 1, 2, STEP - 1, STEP, STEP + 1, 3 * STEP + 7, 40 * STEP + 3];
+
+  it.each(sizes)("sorts %i items exactly like Array.prototype.sort, ties in their original order", (size) => {
+    let seed = size + 1;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    // Few distinct keys, so most items tie with many others.
+    const items = Array.from({ length: size }, (_, i) => ({ key: Math.floor(random() * 50), at: i }));
+    const compare = (a: { key: number }, b: { key: number }) => a.key - b.key;
+    const expected = items.slice().sort(compare);
+    const sorted = runAtOnce(sortInSteps(items, compare));
+    expect(sorted).toBe(items);
+    expect(sorted.map((x) => x.at)).toEqual(expected.map((x) => x.at));
+  });
+
+  it("yields while it sorts", () => {
+    const items = Array.from({ length: 8 * STEP }, (_, i) => (i * 7919) % 1000);
+    const steps = sortInSteps(items, (a, b) => a - b);
+    let yields = 0;
+    while (!steps.next().done) yields++;
+    expect(yields).toBeGreaterThanOrEqual(8);
+  });
+});
