@@ -5,7 +5,7 @@
  * on unchanged data are carried over from the previous snapshot instead of rebuilt.
  */
 import { compareFolded, equalityKey, fold } from "../collation/general-ci.js";
-import type { DeclarationColumns, NamedLink, SourceName, SourceRows, UserRow } from "./load.js";
+import type { DeclarationColumns, NamedLink, SourceRows, UserRow } from "./load.js";
 import { filterInSteps, forEachInSteps, mapInSteps, runAtOnce, sortInSteps, STEP, type Steps } from "./steps.js";
 import { TrigramIndex } from "./text-index.js";
 import type { BaseRow, DeclarationTable, DependencyOrder, Package, PackageBase, ScanOrder, ScanPlans } from "./types.js";
@@ -17,12 +17,11 @@ const byId = (a: { id: number }, b: { id: number }) => a.id - b.id;
  * previous snapshot itself, so that is collected as soon as the new one replaces it.
  */
 export interface Reuse {
-  /** Package IDs in the previous name-scan order. */
-  scanIds: Int32Array;
+  /** The documents of the previous text indexes: folded names and descriptions in name-scan order. */
+  scanNames: readonly string[];
+  scanDescriptions: readonly string[];
   nameIndex: TrigramIndex | undefined;
   nameDescriptionIndex: TrigramIndex | undefined;
-  /** The sources read again for this snapshot; everything else is the previous rows. */
-  changed: ReadonlySet<SourceName>;
 }
 
 export class Snapshot {
@@ -189,11 +188,15 @@ export class Snapshot {
     this.orphanScan = yield* filterInSteps(yield* this.scanOrderSteps(this.plans.orphanSearch), (p) => p.base.maintainer === null);
     yield* this.indexDeclarations([rows.depends, rows.relations]);
 
-    if (reuse && this.textIndexesFit(reuse)) {
+    // An upload that changes neither name nor description (a new version, say) leaves the
+    // text indexes as they were.
+    const names = yield* mapInSteps(this.nameScan, (p) => p.nameFold);
+    const descriptions = yield* mapInSteps(this.nameScan, (p) => p.descriptionFold);
+    if (reuse && sameTexts(names, reuse.scanNames)) {
       this.nameIndexValue = reuse.nameIndex;
-      this.nameDescIndexValue = reuse.nameDescriptionIndex;
+      if (sameTexts(descriptions, reuse.scanDescriptions)) this.nameDescIndexValue = reuse.nameDescriptionIndex;
     }
-    this.nameIndexValue ??= yield* TrigramIndex.build(yield* mapInSteps(this.nameScan, (p) => p.nameFold));
+    this.nameIndexValue ??= yield* TrigramIndex.build(names);
     this.nameDescIndexValue ??= yield* TrigramIndex.build(yield* mapInSteps(this.nameScan, (p) => `${p.nameFold}\n${p.descriptionFold}`));
     this.sortedByNameValue = yield* sortInSteps(this.nameScan.slice(), (a, b) => compareFolded(a.nameFold, b.nameFold));
     this.basesByNameValue = yield* sortInSteps(
@@ -355,23 +358,13 @@ export class Snapshot {
   }
 
   /** What the next snapshot may reuse from this one (see Reuse). */
-  reusable(changed: ReadonlySet<SourceName>): Reuse {
+  reusable(): Reuse {
     return {
-      scanIds: Int32Array.from(this.nameScan, (p) => p.id),
+      scanNames: this.nameScan.map((p) => p.nameFold),
+      scanDescriptions: this.nameScan.map((p) => p.descriptionFold),
       nameIndex: this.nameIndexValue,
       nameDescriptionIndex: this.nameDescIndexValue,
-      changed,
     };
-  }
-
-  /**
-   * The text indexes depend on package names and descriptions and on the scan order;
-   * when neither changed (a vote, a flag, new dependencies...) the old ones still fit.
-   */
-  private textIndexesFit({ scanIds, changed }: Reuse): boolean {
-    if (changed.has("packages") || scanIds.length !== this.nameScan.length) return false;
-    for (let i = 0; i < scanIds.length; i++) if (scanIds[i] !== this.nameScan[i]!.id) return false;
-    return true;
   }
 
   private *indexDeclarations(sources: DeclarationColumns[]): Steps<void> {
@@ -442,6 +435,12 @@ function* groupByPackage(
       return start === undefined ? [0, 0] : [start, start + counts.get(packageId)!];
     },
   };
+}
+
+function sameTexts(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function sortedLinks(links: readonly NamedLink[]): Steps<NamedLink[]> {

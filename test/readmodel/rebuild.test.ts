@@ -73,14 +73,38 @@ describe("rebuilding the snapshot while requests are answered", () => {
     const atOnce = runAtOnce(Snapshot.build(rows, plans, 0));
     let turns = 0;
     const spin = setInterval(() => turns++, 0);
-    const sliced = await runInSlices(Snapshot.build(rows, plans, 0), 0);
+    const sliced = await runInSlices(Snapshot.build(rows, plans, 0), { minMs: 0, maxMs: 0 });
     clearInterval(spin);
     expect(turns).toBeGreaterThan(10);
     expect(contents(sliced)).toEqual(contents(atOnce));
   });
 
+  it("takes the previous text indexes over where names and descriptions are unchanged", () => {
+    const first = runAtOnce(Snapshot.build(rows, plans, 0));
+    const visible = first.nameScan[0]!;
+    const withPackages = (change: (p: SourceRows["packages"][number]) => object) => ({
+      ...rows,
+      packages: rows.packages.map((p) => (p.id === visible.id ? { ...p, ...change(p) } : p)),
+    });
+
+    const newVersion = runAtOnce(Snapshot.build(withPackages(() => ({ version: "99-1" })), plans, 0, first.reusable()));
+    expect(newVersion.nameIndex).toBe(first.nameIndex);
+    expect(newVersion.nameDescriptionIndex).toBe(first.nameDescriptionIndex);
+
+    const describedRows = withPackages((p) => ({ description: `${p.description ?? ""} xyzzy` }));
+    const newDescription = runAtOnce(Snapshot.build(describedRows, plans, 0, first.reusable()));
+    expect(newDescription.nameIndex).toBe(first.nameIndex);
+    expect(newDescription.nameDescriptionIndex).not.toBe(first.nameDescriptionIndex);
+    expect(contents(newDescription)).toEqual(contents(runAtOnce(Snapshot.build(describedRows, plans, 0))));
+    expect([...newDescription.nameDescriptionIndex.candidates("XYZZY")!]).toEqual([0]);
+
+    const renamed = runAtOnce(Snapshot.build(withPackages((p) => ({ name: `${p.name}-xyzzy` })), plans, 0, first.reusable()));
+    expect(renamed.nameIndex).not.toBe(first.nameIndex);
+    expect([...renamed.nameIndex.candidates("XYZZY")!]).toEqual([renamed.nameScan.findIndex((p) => p.id === visible.id)]);
+  });
+
   it("answers from the previous snapshot until the new one is complete", async () => {
-    const model = new ReadModel(database.readDb, { refreshIntervalMs: 60_000, rebuildSliceMs: 0 });
+    const model = new ReadModel(database.readDb, { refreshIntervalMs: 60_000, rebuildSlices: { minMs: 0, maxMs: 0 } });
     const config = defaultConfig({ RATE_LIMIT_REQUESTS: 0, DATABASE_URL: db.url });
     const app: App = createApp({ db: database, config, readModel: model });
     await model.start();

@@ -38,14 +38,61 @@ async function turnsDuring<T>(run: () => Promise<T> | T): Promise<{ result: T; t
 describe("running steps", () => {
   it("in slices, the event loop gets a turn whenever a slice is used up", async () => {
     // Each step outlasts the 1 ms slice, so every step ends a slice.
-    const { result, turns } = await turnsDuring(() => runInSlices(work(20, 2), 1));
+    const { result, turns } = await turnsDuring(() => runInSlices(work(20, 2), { minMs: 1, maxMs: 1 }));
     expect(result).toBe(20);
     expect(turns).toBeGreaterThanOrEqual(19);
   });
 
   it("in slices, short steps share a slice instead of a turn each", async () => {
-    const { turns } = await turnsDuring(() => runInSlices(work(200, 0), 50));
+    const { turns } = await turnsDuring(() => runInSlices(work(200, 0), { minMs: 50, maxMs: 50 }));
     expect(turns).toBeLessThan(5);
+  });
+
+  it("in slices, the work keeps most of a busy process: the busier a turn, the longer the next slice", async () => {
+    // A competitor that holds every turn of the event loop for 4 ms, as a burst of requests would.
+    let competing = true;
+    const compete = () => {
+      if (!competing) return;
+      busy(4);
+      setImmediate(compete);
+    };
+    setImmediate(compete);
+    const started = performance.now();
+    // 100 ms of work; in fixed 1 ms slices it would take about five times as long.
+    await runInSlices(work(200, 0.5), { minMs: 1, maxMs: 50 });
+    const elapsed = performance.now() - started;
+    competing = false;
+    expect(elapsed).toBeLessThan(250);
+  });
+
+  it("in slices, a slice never outlasts its maximum, however busy the turns", async () => {
+    let competing = true;
+    const compete = () => {
+      if (!competing) return;
+      busy(30);
+      setImmediate(compete);
+    };
+    setImmediate(compete);
+    const stepsDone: number[] = [];
+    await runInSlices(
+      (function* () {
+        for (let i = 0; i < 60; i++) {
+          busy(1);
+          stepsDone.push(performance.now());
+          yield;
+        }
+      })(),
+      { minMs: 1, maxMs: 10 },
+    );
+    competing = false;
+    // Steps run back to back within a slice; a gap means a turn went to the competitor.
+    let longestRun = 0;
+    let runStart = stepsDone[0]!;
+    for (let i = 1; i < stepsDone.length; i++) {
+      if (stepsDone[i]! - stepsDone[i - 1]! > 15) runStart = stepsDone[i]!;
+      longestRun = Math.max(longestRun, stepsDone[i]! - runStart);
+    }
+    expect(longestRun).toBeLessThan(14);
   });
 
   it("at once, nothing else runs until the end", async () => {
