@@ -6,6 +6,7 @@
  */
 import type mysql from "mysql2/promise";
 import type { DatabaseTap } from "./db-tap.js";
+import type { LoadResult } from "./load.js";
 
 export interface DatabaseUse {
   seconds: number;
@@ -97,8 +98,70 @@ export async function measureVote(watch: DatabaseWatch, connection: mysql.Connec
   return { visibleAfterMs: result.visibleAfterMs, use, polls: result.polls };
 }
 
-/** Polls `url` for `windowMs`: when NumVotes first reads `votes`, and how the answers went. */
-async function pollVotes(url: URL, votes: number, windowMs: number): Promise<{ visibleAfterMs: number; polls: PollStats }> {
+function pollVotes(url: URL, votes: number, windowMs: number): Promise<{ visibleAfterMs: number; polls: PollStats }> {
+  return pollUntil(url, (result) => result.NumVotes === votes, `NumVotes ${votes}`, windowMs);
+}
+
+export interface UpdateCost {
+  visibleAfterMs: number;
+  /** The load (info-1 at 50 connections) over the window around the write. */
+  load: LoadResult;
+  loadSeconds: number;
+}
+
+/** Load runs this long before the write, so the write lands on a busy service. */
+const LOAD_BEFORE_WRITE_MS = 2000;
+
+/**
+ * One package updated as an upload updates it (UPDATE Packages, a new description) while
+ * `underLoad` keeps the service busy. Unlike a vote this changes what the indexes are
+ * built from, so the service builds a new snapshot: how long until the answers show the
+ * change, and what the load saw meanwhile (its p99 and slowest answer). The package is
+ * none of `avoid`, the ones the load asks for, whose answers must stay as recorded. Put
+ * back afterwards.
+ */
+export async function measurePackageUpdate(
+  connection: mysql.Connection,
+  serviceUrl: string,
+  avoid: readonly string[],
+  underLoad: (durationS: number) => Promise<LoadResult>,
+): Promise<UpdateCost> {
+  const [[pkg]] = await connection.query<mysql.RowDataPacket[]>(
+    `SELECT Packages.ID AS id, Packages.Name AS name, Packages.Description AS description
+     FROM Packages JOIN PackageBases ON PackageBases.ID = Packages.PackageBaseID
+     WHERE PackageBases.PackagerUID IS NOT NULL AND Packages.Description IS NOT NULL AND Packages.Name NOT IN (?)
+     ORDER BY Packages.ID DESC LIMIT 1`,
+    [avoid.length > 0 ? avoid : [""]],
+  );
+  if (!pkg) throw new Error("no visible package with a description to update");
+  const url = new URL(`/rpc/?v=5&type=info&arg[]=${encodeURIComponent(pkg.name as string)}`, serviceUrl);
+  const setDescription = (description: string) =>
+    connection.query("UPDATE Packages SET Description = ? WHERE ID = ?", [description, pkg.id]);
+
+  const loadSeconds = CHANGE_WINDOW_MS / 1000;
+  const loaded = underLoad(loadSeconds);
+  try {
+    await sleep(LOAD_BEFORE_WRITE_MS);
+    const updated = `${pkg.description as string} (updated)`;
+    await setDescription(updated);
+    const { visibleAfterMs } = await pollUntil(url, (result) => result.Description === updated, "the new description", CHANGE_WINDOW_MS - LOAD_BEFORE_WRITE_MS);
+    return { visibleAfterMs, load: await loaded, loadSeconds };
+  } finally {
+    await loaded.catch(() => undefined);
+    await setDescription(pkg.description as string);
+  }
+}
+
+/**
+ * Polls `url` (an info request) for `windowMs`: when its first result first passes
+ * `shows`, and how the answers went.
+ */
+async function pollUntil(
+  url: URL,
+  shows: (result: Record<string, unknown>) => boolean,
+  what: string,
+  windowMs: number,
+): Promise<{ visibleAfterMs: number; polls: PollStats }> {
   const started = performance.now();
   const polls: PollStats = { requests: 0, failed: 0, slowestMs: 0 };
   let visibleAfterMs: number | undefined;
@@ -106,15 +169,15 @@ async function pollVotes(url: URL, votes: number, windowMs: number): Promise<{ v
     const sent = performance.now();
     polls.requests++;
     try {
-      const answer = (await (await fetch(url)).json()) as { results: { NumVotes: number }[] };
-      if (answer.results[0]?.NumVotes === votes) visibleAfterMs ??= performance.now() - started;
+      const answer = (await (await fetch(url)).json()) as { results: Record<string, unknown>[] };
+      if (answer.results[0] && shows(answer.results[0])) visibleAfterMs ??= performance.now() - started;
     } catch {
       polls.failed++;
     }
     polls.slowestMs = Math.max(polls.slowestMs, performance.now() - sent);
     await sleep(POLL_MS);
   }
-  if (visibleAfterMs === undefined) throw new Error(`${url.href}: NumVotes ${votes} did not show within ${windowMs} ms`);
+  if (visibleAfterMs === undefined) throw new Error(`${url.href}: ${what} did not show within ${windowMs} ms`);
   return { visibleAfterMs, polls };
 }
 

@@ -22,6 +22,7 @@ export interface LoadResult {
   requestsPerSec: number;
   p50Ms: number;
   p99Ms: number;
+  maxMs: number;
   /** Connection errors: connect, read, write, timeout. */
   errors: number;
   /** Answers whose status, ETag or body length differs from the reference answer. */
@@ -108,6 +109,7 @@ interface WrkResult {
   errors: number;
   p50Us: number;
   p99Us: number;
+  maxUs: number;
 }
 
 function parseResult(output: string): LoadResult {
@@ -121,6 +123,7 @@ function parseResult(output: string): LoadResult {
     requestsPerSec: result.requests / (result.durationUs / 1e6),
     p50Ms: ms(result.p50Us),
     p99Ms: ms(result.p99Us),
+    maxMs: ms(result.maxUs),
     errors: result.errors,
     wrong: result.wrong,
     total: result.requests,

@@ -23,7 +23,7 @@ import { defaultConfig } from "../src/config.js";
 import { SHARED } from "../test/support/legacy-data.js";
 import { connect, prepareDatabase } from "./dataset.js";
 import { DatabaseTap } from "./db-tap.js";
-import { DatabaseWatch, measureVote, sleep } from "./freshness-cost.js";
+import { DatabaseWatch, measurePackageUpdate, measureVote, sleep } from "./freshness-cost.js";
 import { checkLoadGenerator, load, recordAnswer, referenceAnswers, type LoadOptions, type LoadResult, type ReferenceAnswer } from "./load.js";
 import { runReport, type Cell } from "./report.js";
 import { mixSubjects, readQueryFile, relationSearches, type Subject } from "./requests.js";
@@ -85,9 +85,14 @@ async function main(): Promise<void> {
     const { use: idle } = await watch.during(() => sleep(IDLE_SECONDS * 1000));
     const cells = await runCells(watch, service, ceiling, subjects, answers);
     if (service.failure) throw new Error(service.failure);
-    const memory = await service.memory();
     log("measuring what one vote costs");
     const change = await measureVote(watch, connection, service.url);
+    const busy = updateLoad(subjects, answers);
+    log(`measuring one package update under load (${busy.subject.name}, ${UPDATE_CONNECTIONS} connections)`);
+    const update = await measurePackageUpdate(connection, service.url, busy.packageNames, (durationS) =>
+      load(service!.url, busy.references, { connections: UPDATE_CONNECTIONS, durationS }),
+    );
+    const memory = await service.memory();
 
     const report = runReport({
       loadAverageAtStart,
@@ -100,6 +105,7 @@ async function main(): Promise<void> {
       memory,
       idle,
       change,
+      update: { ...update, subject: busy.subject.name, connections: UPDATE_CONNECTIONS },
     });
     console.log(`\n${report}`);
   } finally {
@@ -108,6 +114,20 @@ async function main(): Promise<void> {
     await tap.close();
     await connection.end();
   }
+}
+
+const UPDATE_CONNECTIONS = 50;
+
+/**
+ * The load kept up while a package is updated: the first info subject (info-1, or the
+ * info mix), and the packages it asks for, which the update must leave alone (their
+ * answers under load must stay as recorded).
+ */
+function updateLoad(subjects: Subject[], answers: Map<string, CheckedAnswers>): { subject: Subject; references: ReferenceAnswer[]; packageNames: string[] } {
+  const subject = subjects.find((s) => s.requests[0]!.path.includes("type=info"));
+  if (!subject) throw new Error("no info requests to keep the service busy with");
+  const packageNames = subject.requests.flatMap((r) => new URLSearchParams(r.path.split("?")[1]).getAll("arg[]"));
+  return { subject, references: answers.get(subject.name)!.references, packageNames };
 }
 
 interface CheckedAnswers {

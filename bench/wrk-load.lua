@@ -53,7 +53,7 @@ function done(summary, latency)
   end
   local e = summary.errors
   io.write(string.format(
-    'RESULT {"durationUs":%d,"requests":%d,"checked":%d,"wrong":%d,"errors":%d,"p50Us":%d,"p99Us":%d}\n',
+    'RESULT {"durationUs":%d,"requests":%d,"checked":%d,"wrong":%d,"errors":%d,"p50Us":%d,"p99Us":%d,"maxUs":%d}\n',
     summary.duration, summary.requests, checked, wrong_total,
-    e.connect + e.read + e.write + e.timeout, latency:percentile(50), latency:percentile(99)))
+    e.connect + e.read + e.write + e.timeout, latency:percentile(50), latency:percentile(99), latency.max))
 end
