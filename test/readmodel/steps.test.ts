@@ -20,6 +20,18 @@ function* work(count: number, ms: number): Steps<number> {
   return count;
 }
 
+/** Something that holds every turn of the event loop for `ms`, as a burst of requests would; returns its stop. */
+function compete(ms: number): () => void {
+  let competing = true;
+  const turn = () => {
+    if (!competing) return;
+    busy(ms);
+    setImmediate(turn);
+  };
+  setImmediate(turn);
+  return () => (competing = false);
+}
+
 /** Counts the event loop's turns (setImmediate callbacks) while `run` is pending. */
 async function turnsDuring<T>(run: () => Promise<T> | T): Promise<{ result: T; turns: number }> {
   let turns = 0;
@@ -49,30 +61,17 @@ describe("running steps", () => {
   });
 
   it("in slices, the work keeps most of a busy process: the busier a turn, the longer the next slice", async () => {
-    // A competitor that holds every turn of the event loop for 4 ms, as a burst of requests would.
-    let competing = true;
-    const compete = () => {
-      if (!competing) return;
-      busy(4);
-      setImmediate(compete);
-    };
-    setImmediate(compete);
+    const stop = compete(4);
     const started = performance.now();
     // 100 ms of work; in fixed 1 ms slices it would take about five times as long.
     await runInSlices(work(200, 0.5), { minMs: 1, maxMs: 50 });
     const elapsed = performance.now() - started;
-    competing = false;
+    stop();
     expect(elapsed).toBeLessThan(250);
   });
 
   it("in slices, a slice never outlasts its maximum, however busy the turns", async () => {
-    let competing = true;
-    const compete = () => {
-      if (!competing) return;
-      busy(30);
-      setImmediate(compete);
-    };
-    setImmediate(compete);
+    const stop = compete(30);
     const stepsDone: number[] = [];
     await runInSlices(
       (function* () {
@@ -84,7 +83,7 @@ describe("running steps", () => {
       })(),
       { minMs: 1, maxMs: 10 },
     );
-    competing = false;
+    stop();
     // Steps run back to back within a slice; a gap means a turn went to the competitor.
     let longestRun = 0;
     let runStart = stepsDone[0]!;
