@@ -17,9 +17,8 @@ const byId = (a: { id: number }, b: { id: number }) => a.id - b.id;
  * previous snapshot itself, so that is collected as soon as the new one replaces it.
  */
 export interface Reuse {
-  /** The documents of the previous text indexes: folded names and descriptions in name-scan order. */
-  scanNames: readonly string[];
-  scanDescriptions: readonly string[];
+  /** The previous name scan: its folded names and descriptions are the text indexes' documents. */
+  nameScan: readonly Package[];
   nameIndex: TrigramIndex | undefined;
   nameDescriptionIndex: TrigramIndex | undefined;
 }
@@ -190,13 +189,11 @@ export class Snapshot {
 
     // An upload that changes neither name nor description (a new version, say) leaves the
     // text indexes as they were.
-    const names = yield* mapInSteps(this.nameScan, (p) => p.nameFold);
-    const descriptions = yield* mapInSteps(this.nameScan, (p) => p.descriptionFold);
-    if (reuse && sameTexts(names, reuse.scanNames)) {
+    if (reuse && sameTexts(this.nameScan, reuse.nameScan, (p) => p.nameFold)) {
       this.nameIndexValue = reuse.nameIndex;
-      if (sameTexts(descriptions, reuse.scanDescriptions)) this.nameDescIndexValue = reuse.nameDescriptionIndex;
+      if (sameTexts(this.nameScan, reuse.nameScan, (p) => p.descriptionFold)) this.nameDescIndexValue = reuse.nameDescriptionIndex;
     }
-    this.nameIndexValue ??= yield* TrigramIndex.build(names);
+    this.nameIndexValue ??= yield* TrigramIndex.build(yield* mapInSteps(this.nameScan, (p) => p.nameFold));
     this.nameDescIndexValue ??= yield* TrigramIndex.build(yield* mapInSteps(this.nameScan, (p) => `${p.nameFold}\n${p.descriptionFold}`));
     this.sortedByNameValue = yield* sortInSteps(this.nameScan.slice(), (a, b) => compareFolded(a.nameFold, b.nameFold));
     this.basesByNameValue = yield* sortInSteps(
@@ -360,8 +357,7 @@ export class Snapshot {
   /** What the next snapshot may reuse from this one (see Reuse). */
   reusable(): Reuse {
     return {
-      scanNames: this.nameScan.map((p) => p.nameFold),
-      scanDescriptions: this.nameScan.map((p) => p.descriptionFold),
+      nameScan: this.nameScan,
       nameIndex: this.nameIndexValue,
       nameDescriptionIndex: this.nameDescIndexValue,
     };
@@ -437,9 +433,10 @@ function* groupByPackage(
   };
 }
 
-function sameTexts(a: readonly string[], b: readonly string[]): boolean {
+/** Whether two scans hold the same text (`text` of each package) at every position. */
+function sameTexts(a: readonly Package[], b: readonly Package[], text: (p: Package) => string): boolean {
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  for (let i = 0; i < a.length; i++) if (text(a[i]!) !== text(b[i]!)) return false;
   return true;
 }
 
