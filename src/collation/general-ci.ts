@@ -43,8 +43,11 @@ export function fold(s: string): string {
   return out;
 }
 
-/** PAD SPACE: trailing spaces do not take part in `=` or ORDER BY. */
-function trimTrailingSpaces(folded: string): string {
+/**
+ * The equality key of an already folded string. PAD SPACE: trailing spaces do not take
+ * part in `=` or ORDER BY.
+ */
+export function equalityKeyOfFolded(folded: string): string {
   let end = folded.length;
   while (end > 0 && folded.charCodeAt(end - 1) === SPACE) end--;
   return end === folded.length ? folded : folded.slice(0, end);
@@ -52,7 +55,7 @@ function trimTrailingSpaces(folded: string): string {
 
 /** Two strings are `=` under the collation exactly when their keys are identical. */
 export function equalityKey(s: string): string {
-  return trimTrailingSpaces(fold(s));
+  return equalityKeyOfFolded(fold(s));
 }
 
 /** ORDER BY under the collation, on already-folded strings. */

@@ -4,19 +4,36 @@
  * started, so an answer never mixes two states of the database. Indexes that depend only
  * on unchanged data are carried over from the previous snapshot instead of rebuilt.
  */
-import { compareFolded, equalityKey, fold } from "../collation/general-ci.js";
+import { compareFolded, equalityKey, equalityKeyOfFolded, fold } from "../collation/general-ci.js";
 import type { DeclarationColumns, NamedLink, SourceRows, UserRow } from "./load.js";
 import { filterInSteps, forEachInSteps, mapInSteps, runAtOnce, sortInSteps, STEP, type Steps } from "./steps.js";
+import { DeclarerIndex } from "./declarer-index.js";
 import { TrigramIndex } from "./text-index.js";
 import type { BaseRow, DeclarationTable, DependencyOrder, Package, PackageBase, ScanOrder, ScanPlans } from "./types.js";
 
 const byId = (a: { id: number }, b: { id: number }) => a.id - b.id;
 
 /**
+ * The one empty list every package without groups or licenses, and every base without
+ * keywords or co-maintainers, points to: most have none, and an empty array each cost
+ * about 12 MB per snapshot at 100K packages.
+ */
+const NONE: readonly string[] = Object.freeze([]);
+
+/** `list` with `item` appended: in place, or a new list in place of NONE. */
+function withItem(list: readonly string[], item: string): readonly string[] {
+  if (list === NONE) return [item];
+  (list as string[]).push(item);
+  return list;
+}
+
+/**
  * What a new snapshot may take over from the previous one. It holds no reference to the
  * previous snapshot itself, so that is collected as soon as the new one replaces it.
  */
 export interface Reuse {
+  /** The previous packages, whose folded texts are taken over where the text is unchanged. */
+  packagesById: ReadonlyMap<number, Package>;
   /** The previous name scan: its folded names and descriptions are the text indexes' documents. */
   nameScan: readonly Package[];
   nameIndex: TrigramIndex | undefined;
@@ -45,7 +62,7 @@ export class Snapshot {
   private readonly packagesByComaintainer = new Map<string, Package[]>();
   private readonly packagesByGroup = new Map<string, Package[]>();
   private readonly basesByKeyword = new Map<string, Set<PackageBase>>();
-  private readonly declarers = new Map<string, Map<string, Package[]>>();
+  private declarers!: DeclarerIndex;
   private readonly scanOrders = new Map<ScanOrder, Package[]>();
   private readonly ranks = new Map<ScanOrder, Map<Package, number>>();
 
@@ -95,8 +112,8 @@ export class Snapshot {
         submitter: b.submitterUID === null ? null : (usernames.get(b.submitterUID) ?? null),
         visible: b.packagerUID !== null,
         packages: [],
-        keywords: [],
-        comaintainers: [],
+        keywords: NONE,
+        comaintainers: NONE,
         pendingRequests: 0,
         revision: 0,
       });
@@ -115,27 +132,34 @@ export class Snapshot {
       if (!base) continue; // the foreign key makes this impossible; stay safe if it is dropped
       const [dependsStart, dependsEnd] = depends.range(p.id);
       const [relationsStart, relationsEnd] = relations.range(p.id);
+      // Folding is a good part of a build; most names and descriptions did not change.
+      const previous = reuse?.packagesById.get(p.id);
       const pkg: Package = {
         id: p.id,
         name: p.name,
-        nameFold: fold(p.name),
+        nameFold: previous?.name === p.name ? previous.nameFold : fold(p.name),
         version: p.version,
         description: p.description,
         url: p.url,
-        descriptionFold: p.description === null ? "" : fold(p.description),
+        descriptionFold:
+          previous !== undefined && previous.description === p.description
+            ? previous.descriptionFold
+            : p.description === null
+              ? ""
+              : fold(p.description),
         base,
         dependsStart,
         dependsEnd,
         relationsStart,
         relationsEnd,
         tables,
-        groups: [],
-        licenses: [],
+        groups: NONE,
+        licenses: NONE,
       };
       packages.push(pkg);
       base.packages.push(pkg);
       this.packagesById.set(pkg.id, pkg);
-      this.packagesByName.set(equalityKey(pkg.name), pkg);
+      this.packagesByName.set(equalityKeyOfFolded(pkg.nameFold), pkg);
     }
     this.packages = yield* sortInSteps(packages, byId);
     for (let i = 0; i < this.bases.length; i++) {
@@ -144,14 +168,20 @@ export class Snapshot {
       if (i % STEP === 0) yield;
     }
 
-    yield* forEachInSteps(yield* sortedLinks(rows.groups), (g) => this.packagesById.get(g.ownerId)?.groups.push(g.name));
-    yield* forEachInSteps(yield* sortedLinks(rows.licenses), (l) => this.packagesById.get(l.ownerId)?.licenses.push(l.name));
+    yield* forEachInSteps(yield* sortedLinks(rows.groups), (g) => {
+      const pkg = this.packagesById.get(g.ownerId);
+      if (pkg) pkg.groups = withItem(pkg.groups, g.name);
+    });
+    yield* forEachInSteps(yield* sortedLinks(rows.licenses), (l) => {
+      const pkg = this.packagesById.get(l.ownerId);
+      if (pkg) pkg.licenses = withItem(pkg.licenses, l.name);
+    });
     for (let i = 0; i < rows.keywords.length; i++) {
       const k = rows.keywords[i]!;
       if (i % STEP === 0) yield;
       const base = basesById.get(k.ownerId);
       if (!base) continue;
-      base.keywords.push(k.name);
+      base.keywords = withItem(base.keywords, k.name);
       addTo(this.basesByKeyword, equalityKey(k.name), base);
     }
     // Each keyword's bases in ID order, so a search walks them in the answer's order.
@@ -159,9 +189,12 @@ export class Snapshot {
       if (bases.size > 1) this.basesByKeyword.set(key, new Set([...bases].sort(byId)));
     });
     yield* forEachInSteps(this.bases, (base) => {
-      if (base.keywords.length > 1) base.keywords.sort((a, b) => compareFolded(fold(a), fold(b)));
+      if (base.keywords.length > 1) base.keywords = base.keywords.slice().sort((a, b) => compareFolded(fold(a), fold(b)));
     });
-    yield* forEachInSteps(yield* sortedLinks(rows.comaintainers), (c) => basesById.get(c.ownerId)?.comaintainers.push(c.name));
+    yield* forEachInSteps(yield* sortedLinks(rows.comaintainers), (c) => {
+      const base = basesById.get(c.ownerId);
+      if (base) base.comaintainers = withItem(base.comaintainers, c.name);
+    });
     for (const baseId of rows.pendingRequests) {
       const base = basesById.get(baseId);
       if (base) base.pendingRequests++;
@@ -185,13 +218,22 @@ export class Snapshot {
 
     this.nameScan = yield* this.scanOrderSteps(this.plans.nameSearch);
     this.orphanScan = yield* filterInSteps(yield* this.scanOrderSteps(this.plans.orphanSearch), (p) => p.base.maintainer === null);
-    yield* this.indexDeclarations([rows.depends, rows.relations]);
+    this.declarers = yield* DeclarerIndex.build([rows.depends, rows.relations], (id) => {
+      const pkg = this.packagesById.get(id);
+      return pkg?.base.visible ? pkg : undefined;
+    });
 
-    // An upload that changes neither name nor description (a new version, say) leaves the
-    // text indexes as they were.
-    if (reuse && sameTexts(this.nameScan, reuse.nameScan, (p) => p.nameFold)) {
-      this.nameIndexValue = reuse.nameIndex;
-      if (sameTexts(this.nameScan, reuse.nameScan, (p) => p.descriptionFold)) this.nameDescIndexValue = reuse.nameDescriptionIndex;
+    // An upload that adds or removes no package keeps every document number: the text
+    // indexes are carried over, with the few documents whose text changed beside them.
+    if (reuse) {
+      const names = changedDocuments(this.nameScan, reuse.nameScan, (a, b) => a.nameFold === b.nameFold);
+      const both = changedDocuments(
+        this.nameScan,
+        reuse.nameScan,
+        (a, b) => a.nameFold === b.nameFold && a.descriptionFold === b.descriptionFold,
+      );
+      if (names) this.nameIndexValue = reuse.nameIndex?.withChanged(names);
+      if (both) this.nameDescIndexValue = reuse.nameDescriptionIndex?.withChanged(both);
     }
     this.nameIndexValue ??= yield* TrigramIndex.build(yield* mapInSteps(this.nameScan, (p) => p.nameFold));
     this.nameDescIndexValue ??= yield* TrigramIndex.build(yield* mapInSteps(this.nameScan, (p) => `${p.nameFold}\n${p.descriptionFold}`));
@@ -272,14 +314,14 @@ export class Snapshot {
    * ("depends", "makedepends", ...) and relation types ("provides", "conflicts", "replaces").
    */
   packagesDeclaring(type: string, name: string, order: DependencyOrder = "row"): readonly Package[] {
-    const packages = this.declarers.get(equalityKey(type))?.get(equalityKey(name)) ?? [];
+    const packages = this.declarers.declaring(type, name);
     if (order === "row" || packages.length < 2) return packages;
-    if (order === "row-by-base") return [...packages].sort((a, b) => a.base.id - b.base.id);
+    if (order === "row-by-base") return packages.sort((a, b) => a.base.id - b.base.id);
     if (order === "row-by-packager") {
-      return [...packages].sort((a, b) => a.base.packagerUID! - b.base.packagerUID! || a.base.id - b.base.id);
+      return packages.sort((a, b) => a.base.packagerUID! - b.base.packagerUID! || a.base.id - b.base.id);
     }
     const rank = this.rankIn(order);
-    return [...packages].sort((a, b) => rank.get(a)! - rank.get(b)!);
+    return packages.sort((a, b) => rank.get(a)! - rank.get(b)!);
   }
 
   private rankIn(order: ScanOrder): Map<Package, number> {
@@ -357,41 +399,13 @@ export class Snapshot {
   /** What the next snapshot may reuse from this one (see Reuse). */
   reusable(): Reuse {
     return {
+      packagesById: this.packagesById,
       nameScan: this.nameScan,
       nameIndex: this.nameIndexValue,
       nameDescriptionIndex: this.nameDescIndexValue,
     };
   }
 
-  private *indexDeclarations(sources: DeclarationColumns[]): Steps<void> {
-    // Row order first: a Set keeps each package where its first matching row put it.
-    const sets = new Map<string, Map<string, Set<Package>>>();
-    for (const { typeNames, packageIds, typeIds, names } of sources) {
-      const typeKeys = new Map([...typeNames].map(([id, name]) => [id, equalityKey(name)]));
-      const nameKeys = new Map<string, string>();
-      for (let row = 0; row < packageIds.length; row++) {
-        if (row % STEP === 0) yield;
-        const pkg = this.packagesById.get(packageIds[row]!);
-        const type = typeKeys.get(typeIds[row]!);
-        if (!pkg || !pkg.base.visible || type === undefined) continue;
-        const name = names[row]!;
-        let key = nameKeys.get(name);
-        if (key === undefined) nameKeys.set(name, (key = equalityKey(name)));
-        let byName = sets.get(type);
-        if (!byName) sets.set(type, (byName = new Map()));
-        addTo(byName, key, pkg);
-      }
-    }
-    for (const [type, byName] of sets) {
-      const lists = new Map<string, Package[]>();
-      let n = 0;
-      for (const [key, set] of byName) {
-        lists.set(key, [...set]);
-        if (++n % STEP === 0) yield;
-      }
-      this.declarers.set(type, lists);
-    }
-  }
 }
 
 /**
@@ -403,10 +417,14 @@ function* groupByPackage(
 ): Steps<{ table: DeclarationTable; range(packageId: number): [number, number] }> {
   const { packageIds } = columns;
   const counts = new Map<number, number>();
-  for (let row = 0; row < packageIds.length; row++) {
+  // Counted a run at a time: a package's rows mostly follow one another.
+  let runs = 0;
+  for (let row = 0; row < packageIds.length; ) {
     const id = packageIds[row]!;
-    counts.set(id, (counts.get(id) ?? 0) + 1);
-    if (row % STEP === 0) yield;
+    const runStart = row;
+    while (row < packageIds.length && packageIds[row] === id) row++;
+    counts.set(id, (counts.get(id) ?? 0) + row - runStart);
+    if (++runs % STEP === 0) yield;
   }
   const starts = new Map<number, number>();
   let offset = 0;
@@ -417,12 +435,12 @@ function* groupByPackage(
   yield;
   const order = new Int32Array(packageIds.length);
   const next = new Map(starts);
-  for (let row = 0; row < packageIds.length; row++) {
+  for (let row = 0; row < packageIds.length; ) {
     const id = packageIds[row]!;
-    const at = next.get(id)!;
-    order[at] = row;
-    next.set(id, at + 1);
-    if (row % STEP === 0) yield;
+    let at = next.get(id)!;
+    while (row < packageIds.length && packageIds[row] === id) order[at++] = row++;
+    next.set(id, at);
+    if (++runs % STEP === 0) yield;
   }
   return {
     table: { columns, order },
@@ -433,11 +451,19 @@ function* groupByPackage(
   };
 }
 
-/** Whether two scans hold the same text (`text` of each package) at every position. */
-function sameTexts(a: readonly Package[], b: readonly Package[], text: (p: Package) => string): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (text(a[i]!) !== text(b[i]!)) return false;
-  return true;
+/**
+ * The positions at which two scans hold packages whose indexed texts differ, or
+ * undefined when the scans differ in length and so number their documents differently.
+ */
+function changedDocuments(
+  a: readonly Package[],
+  b: readonly Package[],
+  sameText: (a: Package, b: Package) => boolean,
+): number[] | undefined {
+  if (a.length !== b.length) return undefined;
+  const changed: number[] = [];
+  for (let i = 0; i < a.length; i++) if (!sameText(a[i]!, b[i]!)) changed.push(i);
+  return changed;
 }
 
 function sortedLinks(links: readonly NamedLink[]): Steps<NamedLink[]> {

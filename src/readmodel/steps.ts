@@ -91,6 +91,12 @@ export function* mapInSteps<T, U>(items: readonly T[], fn: (item: T) => U): Step
  */
 export function* sortInSteps<T>(items: T[], compare: (a: T, b: T) => number): Steps<T[]> {
   const n = items.length;
+  // Rows arrive in primary-key order, so a sort by ID usually finds nothing to do.
+  let sorted = 0;
+  while (sorted + 1 < n && compare(items[sorted]!, items[sorted + 1]!) <= 0) {
+    if (++sorted % STEP === 0) yield;
+  }
+  if (sorted + 1 >= n) return items;
   for (let start = 0; start < n; start += STEP) {
     const run = items.slice(start, start + STEP).sort(compare);
     for (let i = 0; i < run.length; i++) items[start + i] = run[i]!;

@@ -24,12 +24,35 @@ function asciiKey(s: string, i: number): number {
   return ((Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca77) ^ Math.imul(c, 0xc2b2ae3d)) >>> 2) | 0x20000000;
 }
 
+/**
+ * Past this many documents changed since an index was built, a new one is built rather
+ * than carried over with the changed documents beside it.
+ */
+const MAX_CHANGED = 1024;
+
 export class TrigramIndex {
   private constructor(
     private readonly overflow: Map<number, number>,
     private readonly offsets: Int32Array,
     private readonly postings: Int32Array,
+    /**
+     * Documents whose text changed after the postings were built, ascending: always
+     * candidates. Their postings may be stale, which can only add candidates, and every
+     * candidate is confirmed by the caller.
+     */
+    private readonly changed: Int32Array = new Int32Array(0),
   ) {}
+
+  /**
+   * This index for documents that differ from the ones it was built from only at the
+   * numbers `changed` (ascending), or undefined when too many changed for that to pay.
+   * Most uploads change one package's description and none of the document numbers.
+   */
+  withChanged(changed: readonly number[]): TrigramIndex | undefined {
+    if (changed.length === 0) return this;
+    const all = union(this.changed, Int32Array.from(changed));
+    return all.length > MAX_CHANGED ? undefined : new TrigramIndex(this.overflow, this.offsets, this.postings, all);
+  }
 
   /**
    * The steps that index `documents` (see steps.ts); `documents[i]` is the folded text
@@ -84,6 +107,11 @@ export class TrigramIndex {
    */
   candidates(term: string): Int32Array | null {
     if (term.length < GRAM) return null;
+    const indexed = this.indexedCandidates(term);
+    return this.changed.length === 0 ? indexed : union(indexed, this.changed);
+  }
+
+  private indexedCandidates(term: string): Int32Array {
     const lists: Int32Array[] = [];
     for (let i = 0; i + GRAM <= term.length; i++) {
       const key = asciiKey(term, i);
@@ -99,6 +127,21 @@ export class TrigramIndex {
     for (let l = 1; l < Math.min(lists.length, 4) && result.length > 0; l++) result = intersect(result, lists[l]!);
     return result;
   }
+}
+
+/** The ascending numbers in either of two ascending lists, each once. */
+function union(a: Int32Array, b: Int32Array): Int32Array {
+  if (b.length === 0) return a;
+  if (a.length === 0) return b;
+  const out = new Int32Array(a.length + b.length);
+  let n = 0;
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const next = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!;
+    if (n === 0 || out[n - 1] !== next) out[n++] = next;
+  }
+  return out.subarray(0, n);
 }
 
 function grow(array: Int32Array, fill: number): Int32Array {

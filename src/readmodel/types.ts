@@ -29,8 +29,8 @@ export interface PackageBase extends BaseRow {
   /** Ascending by ID: the order the PackageBaseID index yields them. */
   packages: Package[];
   /** Ascending by collation, as `ORDER BY Keyword` returns them. */
-  keywords: string[];
-  comaintainers: string[];
+  keywords: readonly string[];
+  comaintainers: readonly string[];
   /** Requests (deletion, orphan, merge) still open against this base. */
   pendingRequests: number;
   /** Bumped whenever the fields below change in place, so encoded rows know they are stale. */
@@ -69,8 +69,8 @@ export interface Package {
   relationsEnd: number;
   tables: { depends: DeclarationTable; relations: DeclarationTable };
   /** Ascending by group ID / license ID, as the PackageGroups/PackageLicenses keys order them. */
-  groups: string[];
-  licenses: string[];
+  groups: readonly string[];
+  licenses: readonly string[];
 }
 
 /** The order in which MariaDB's plan for a search walks the packages. */

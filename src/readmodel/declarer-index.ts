@@ -1,0 +1,149 @@
+/**
+ * Which visible packages declare a dependency or relation of a given type on a name,
+ * for the dependency searches (`by=depends`, ..., `by=provides`): in the order of the
+ * first declaration row of each package, as the legacy query returned them.
+ *
+ * There are about five declaration rows per package. They are held as one flat list of
+ * packages grouped by (type, name), with one offset per group, built by a counting sort
+ * over integer group numbers: a Map of Sets per name took three times the memory and,
+ * with its garbage, a third of a snapshot build.
+ */
+import { equalityKey } from "../collation/general-ci.js";
+import type { DeclarationColumns } from "./load.js";
+import { STEP, type Steps } from "./steps.js";
+import type { Package } from "./types.js";
+
+/** Past this many packages a group is checked for repeats with a Set rather than by scanning it. */
+const SCAN_LIMIT = 16;
+
+export class DeclarerIndex {
+  private constructor(
+    /** Group number by type key, then by name key (both collation equality keys). */
+    private readonly groups: Map<string, Map<string, number>>,
+    /** Group g's packages are members[offsets[g]..offsets[g + 1]). */
+    private readonly offsets: Int32Array,
+    private readonly members: readonly Package[],
+  ) {}
+
+  /**
+   * The steps that index the rows of `sources` whose package `visible` returns; sources
+   * are walked in the order given, each in row order.
+   */
+  static *build(sources: readonly DeclarationColumns[], visible: (packageId: number) => Package | undefined): Steps<DeclarerIndex> {
+    const groups = new Map<string, Map<string, number>>();
+    const counts: number[] = [];
+    // Group of each row, or -1 for a row left out; rows of one source share a name
+    // string per distinct name (load.ts interns them), so each name is keyed once.
+    const rowGroups: Int32Array[] = [];
+    const lookup = lastPackage(visible);
+    for (const { typeNames, packageIds, typeIds, names } of sources) {
+      // By type ID: the IDs are small numbers (DependencyTypes, RelationTypes).
+      const byType: ((name: string) => number)[] = [];
+      for (const [id, name] of typeNames) {
+        const typeKey = equalityKey(name);
+        let byName = groups.get(typeKey);
+        if (!byName) groups.set(typeKey, (byName = new Map()));
+        byType[id] = groupsOfNames(byName, counts);
+      }
+      const rowGroup = new Int32Array(packageIds.length);
+      for (let row = 0; row < packageIds.length; row++) {
+        if (row % STEP === 0) yield;
+        const groupOf = byType[typeIds[row]!];
+        if (!groupOf || !lookup(packageIds[row]!)) {
+          rowGroup[row] = -1;
+          continue;
+        }
+        const group = groupOf(names[row]!);
+        rowGroup[row] = group;
+        counts[group]!++;
+      }
+      rowGroups.push(rowGroup);
+    }
+
+    const offsets = new Int32Array(counts.length + 1);
+    for (let g = 0; g < counts.length; g++) offsets[g + 1] = offsets[g]! + counts[g]!;
+    yield;
+    const members = new Array<Package>(offsets[counts.length]!);
+    const next = offsets.slice(0, counts.length);
+    for (let s = 0; s < sources.length; s++) {
+      const { packageIds } = sources[s]!;
+      const rowGroup = rowGroups[s]!;
+      for (let row = 0; row < packageIds.length; row++) {
+        if (row % STEP === 0) yield;
+        const group = rowGroup[row]!;
+        if (group >= 0) members[next[group]!++] = lookup(packageIds[row]!)!;
+      }
+    }
+    yield* keepFirstOfEach(members, offsets);
+    return new DeclarerIndex(groups, offsets, members.slice(0, offsets[counts.length]));
+  }
+
+  /** The packages declaring `type` on `name`, compared under the collation. */
+  declaring(type: string, name: string): Package[] {
+    const group = this.groups.get(equalityKey(type))?.get(equalityKey(name));
+    return group === undefined ? [] : this.members.slice(this.offsets[group], this.offsets[group + 1]);
+  }
+}
+
+/** `visible`, remembering the last answer: a package's rows mostly follow one another. */
+function lastPackage(visible: (packageId: number) => Package | undefined): (packageId: number) => Package | undefined {
+  let lastId = Number.NaN;
+  let last: Package | undefined;
+  return (packageId) => {
+    if (packageId !== lastId) {
+      lastId = packageId;
+      last = visible(packageId);
+    }
+    return last;
+  };
+}
+
+/** Group numbers by raw name for one type, new groups numbered as they appear. */
+function groupsOfNames(byName: Map<string, number>, counts: number[]): (name: string) => number {
+  const byRawName = new Map<string, number>();
+  return (name) => {
+    let group = byRawName.get(name);
+    if (group !== undefined) return group;
+    const key = equalityKey(name);
+    group = byName.get(key);
+    if (group === undefined) {
+      group = counts.length;
+      counts.push(0);
+      byName.set(key, group);
+    }
+    byRawName.set(name, group);
+    return group;
+  };
+}
+
+/**
+ * Drops a package's later rows within each group (it declared the name twice, say with
+ * two version conditions), moving the groups together and updating `offsets` in place.
+ */
+function* keepFirstOfEach(members: Package[], offsets: Int32Array): Steps<void> {
+  let written = 0;
+  for (let g = 0; g + 1 < offsets.length; g++) {
+    const start = offsets[g]!;
+    const end = offsets[g + 1]!;
+    offsets[g] = written;
+    const seen = end - start > SCAN_LIMIT ? new Set<Package>() : undefined;
+    const groupStart = written;
+    for (let i = start; i < end; i++) {
+      const pkg = members[i]!;
+      if (seen) {
+        if (seen.has(pkg)) continue;
+        seen.add(pkg);
+      } else if (repeats(members, groupStart, written, pkg)) {
+        continue;
+      }
+      members[written++] = pkg;
+    }
+    if (g % STEP === 0) yield;
+  }
+  offsets[offsets.length - 1] = written;
+}
+
+function repeats(members: readonly Package[], from: number, to: number, pkg: Package): boolean {
+  for (let i = from; i < to; i++) if (members[i] === pkg) return true;
+  return false;
+}
