@@ -85,12 +85,30 @@ const numOrNull = (v: unknown) => (v === null ? null : Number(v));
 const str = (v: unknown) => String(v);
 const strOrNull = (v: unknown) => (v === null ? null : String(v));
 
-async function loadUsers(db: Db): Promise<UserRow[]> {
-  const result = await rows(db, db.select({ id: users.ID, username: users.Username }).from(users));
-  return result.map((r) => ({ id: num(r[0]), username: str(r[1]) }));
+/**
+ * A lookup of the rows a source held before it was read again, so that rows which did
+ * not change are taken over rather than held twice: a table is read whole when one of
+ * its rows changed, and until the next snapshot replaces the previous one both copies
+ * (and all their strings) would be alive. Rows come in primary-key order both times, so
+ * one walk pairs them up; rows out of order are simply not taken over.
+ */
+function unchangedRows<T extends { id: number }>(previous: readonly T[] | undefined, same: (a: T, b: T) => boolean): (row: T) => T {
+  let at = 0;
+  return (row) => {
+    if (!previous) return row;
+    while (at < previous.length && previous[at]!.id < row.id) at++;
+    const old = previous[at];
+    return old !== undefined && old.id === row.id && same(old, row) ? old : row;
+  };
 }
 
-async function loadBases(db: Db): Promise<BaseRow[]> {
+async function loadUsers(db: Db, previous?: readonly UserRow[]): Promise<UserRow[]> {
+  const result = await rows(db, db.select({ id: users.ID, username: users.Username }).from(users));
+  const unchanged = unchangedRows(previous, (a, b) => a.username === b.username);
+  return result.map((r) => unchanged({ id: num(r[0]), username: str(r[1]) }));
+}
+
+async function loadBases(db: Db, previous?: readonly BaseRow[]): Promise<BaseRow[]> {
   const b = packageBases;
   const result = await rows(
     db,
@@ -109,35 +127,56 @@ async function loadBases(db: Db): Promise<BaseRow[]> {
       })
       .from(b),
   );
-  return result.map((r) => ({
-    id: num(r[0]),
-    name: str(r[1]),
-    numVotes: num(r[2]),
-    // DECIMAL arrives as text; PHP's floatval and Number agree on every DECIMAL(10,6).
-    popularity: num(r[3]),
-    outOfDateTS: numOrNull(r[4]),
-    submittedTS: num(r[5]),
-    modifiedTS: num(r[6]),
-    maintainerUID: numOrNull(r[7]),
-    packagerUID: numOrNull(r[8]),
-    submitterUID: numOrNull(r[9]),
-  }));
+  const unchanged = unchangedRows(
+    previous,
+    (a, b) =>
+      a.name === b.name &&
+      a.numVotes === b.numVotes &&
+      a.popularity === b.popularity &&
+      a.outOfDateTS === b.outOfDateTS &&
+      a.submittedTS === b.submittedTS &&
+      a.modifiedTS === b.modifiedTS &&
+      a.maintainerUID === b.maintainerUID &&
+      a.packagerUID === b.packagerUID &&
+      a.submitterUID === b.submitterUID,
+  );
+  return result.map((r) =>
+    unchanged({
+      id: num(r[0]),
+      name: str(r[1]),
+      numVotes: num(r[2]),
+      // DECIMAL arrives as text; PHP's floatval and Number agree on every DECIMAL(10,6).
+      popularity: num(r[3]),
+      outOfDateTS: numOrNull(r[4]),
+      submittedTS: num(r[5]),
+      modifiedTS: num(r[6]),
+      maintainerUID: numOrNull(r[7]),
+      packagerUID: numOrNull(r[8]),
+      submitterUID: numOrNull(r[9]),
+    }),
+  );
 }
 
-async function loadPackages(db: Db): Promise<PackageRow[]> {
+async function loadPackages(db: Db, previous?: readonly PackageRow[]): Promise<PackageRow[]> {
   const p = packages;
   const result = await rows(
     db,
     db.select({ id: p.ID, baseId: p.PackageBaseID, name: p.Name, version: p.Version, description: p.Description, url: p.URL }).from(p),
   );
-  return result.map((r) => ({
-    id: num(r[0]),
-    baseId: num(r[1]),
-    name: str(r[2]),
-    version: str(r[3]),
-    description: strOrNull(r[4]),
-    url: strOrNull(r[5]),
-  }));
+  const unchanged = unchangedRows(
+    previous,
+    (a, b) => a.baseId === b.baseId && a.name === b.name && a.version === b.version && a.description === b.description && a.url === b.url,
+  );
+  return result.map((r) =>
+    unchanged({
+      id: num(r[0]),
+      baseId: num(r[1]),
+      name: str(r[2]),
+      version: str(r[3]),
+      description: strOrNull(r[4]),
+      url: strOrNull(r[5]),
+    }),
+  );
 }
 
 function toColumns(typeRows: Row[], result: Row[]): DeclarationColumns {
@@ -252,6 +291,9 @@ export const WATCHED_TABLES: readonly string[] = [...new Set(Object.values(SOURC
 /** Loads the named sources one after another (bounding peak memory), reusing `previous` for the rest. */
 export async function loadSources(db: Db, names: readonly SourceName[], previous?: SourceRows): Promise<SourceRows> {
   const next = { ...previous } as Record<SourceName, unknown>;
-  for (const name of names) next[name] = await SOURCES[name].load(db);
+  for (const name of names) {
+    const load = SOURCES[name].load as (db: Db, previous?: unknown) => Promise<unknown>;
+    next[name] = await load(db, previous?.[name]);
+  }
   return next as SourceRows;
 }

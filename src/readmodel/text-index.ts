@@ -5,8 +5,10 @@
  * have produced matches; callers still confirm each candidate with a substring test,
  * which also makes the rare hash collision between trigrams harmless.
  *
- * Storage is compressed-row style: one offsets array indexed by trigram slot and one
- * postings array, built in two passes (count, then fill) without per-trigram arrays.
+ * Storage is compressed-row style: the slots of the trigrams that occur, ascending, one
+ * offset per such slot, and one postings array, built in two passes (count, then fill)
+ * without per-trigram arrays. Of the two million direct slots only some tens of thousands
+ * occur; an offset for every slot took 8 MB per index.
  */
 
 import { STEP, type Steps } from "./steps.js";
@@ -33,6 +35,8 @@ const MAX_CHANGED = 1024;
 export class TrigramIndex {
   private constructor(
     private readonly overflow: Map<number, number>,
+    /** Slots that occur, ascending; slot slots[i] has postings[offsets[i]..offsets[i + 1]). */
+    private readonly slots: Int32Array,
     private readonly offsets: Int32Array,
     private readonly postings: Int32Array,
     /**
@@ -51,7 +55,7 @@ export class TrigramIndex {
   withChanged(changed: readonly number[]): TrigramIndex | undefined {
     if (changed.length === 0) return this;
     const all = union(this.changed, Int32Array.from(changed));
-    return all.length > MAX_CHANGED ? undefined : new TrigramIndex(this.overflow, this.offsets, this.postings, all);
+    return all.length > MAX_CHANGED ? undefined : new TrigramIndex(this.overflow, this.slots, this.offsets, this.postings, all);
   }
 
   /**
@@ -85,20 +89,27 @@ export class TrigramIndex {
       }
     }
     yield* visit((slot) => counts[slot]!++);
-    // Offsets from counts, then pass 2 fills the postings in document order.
-    const slots = DIRECT_SLOTS + overflow.size;
-    const offsets = new Int32Array(slots + 1);
+    // The slots that occur and their offsets, then pass 2 fills the postings in document
+    // order, through a cursor per slot kept in `counts`.
+    const slotCount = DIRECT_SLOTS + overflow.size;
+    let occurring = 0;
+    for (let s = 0; s < slotCount; s++) if (counts[s]! > 0) occurring++;
     yield;
-    for (let s = 0; s < slots; s++) {
-      offsets[s + 1] = offsets[s]! + counts[s]!;
+    const slots = new Int32Array(occurring);
+    const offsets = new Int32Array(occurring + 1);
+    for (let s = 0, i = 0, offset = 0; s < slotCount; s++) {
+      const count = counts[s]!;
+      counts[s] = offset;
+      if (count > 0) {
+        slots[i] = s;
+        offsets[++i] = offset += count;
+      }
       if (s % (STEP * STEP) === 0) yield;
     }
-    const postings = new Int32Array(offsets[slots]!);
+    const postings = new Int32Array(offsets[occurring]!);
     yield;
-    const fill = counts;
-    fill.set(offsets.subarray(0, slots));
-    yield* visit((slot, doc) => (postings[fill[slot]!++] = doc));
-    return new TrigramIndex(overflow, offsets, postings);
+    yield* visit((slot, doc) => (postings[counts[slot]!++] = doc));
+    return new TrigramIndex(overflow, slots, offsets, postings);
   }
 
   /**
@@ -116,9 +127,9 @@ export class TrigramIndex {
     for (let i = 0; i + GRAM <= term.length; i++) {
       const key = asciiKey(term, i);
       const slot = key < DIRECT_SLOTS ? key : (this.overflow.get(key) ?? -1);
-      if (slot < 0) return new Int32Array(0);
-      const list = this.postings.subarray(this.offsets[slot]!, this.offsets[slot + 1]!);
-      if (list.length === 0) return list;
+      const at = slot < 0 ? -1 : indexOfSorted(this.slots, slot);
+      if (at < 0) return new Int32Array(0);
+      const list = this.postings.subarray(this.offsets[at]!, this.offsets[at + 1]!);
       lists.push(list);
     }
     lists.sort((a, b) => a.length - b.length);
@@ -142,6 +153,18 @@ function union(a: Int32Array, b: Int32Array): Int32Array {
     if (n === 0 || out[n - 1] !== next) out[n++] = next;
   }
   return out.subarray(0, n);
+}
+
+/** Where `value` is in the ascending `list`, or -1. */
+function indexOfSorted(list: Int32Array, value: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return list[lo] === value ? lo : -1;
 }
 
 function grow(array: Int32Array, fill: number): Int32Array {
