@@ -16,6 +16,7 @@
  * verified one (status, ETag, length). Each cell of the table is a 1 s warm-up and then
  * 5 s of load, at 10 and at 50 connections.
  */
+import { existsSync } from "node:fs";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import type mysql from "mysql2/promise";
@@ -31,7 +32,8 @@ import { startServerProcess, type ServerProcess } from "./server-process.js";
 import { verifyAnswer } from "./verify.js";
 
 const QUERY_FILE = `${SHARED}bench/rpc-queries.tsv`;
-const SERVICE_MAIN = new URL("../src/main.ts", import.meta.url).pathname;
+/** What `npm start` runs, once `npm run build` (run first by the bench) has compiled it. */
+const SERVICE_MAIN = new URL("../dist/src/main.js", import.meta.url).pathname;
 const CEILING_MAIN = new URL("./ceiling.ts", import.meta.url).pathname;
 
 const CONNECTIONS = [10, 50];
@@ -52,6 +54,7 @@ async function main(): Promise<void> {
   const scale = Number(values.scale);
   if (!Number.isInteger(scale) || scale < 1) throw new Error(`--scale must be a whole number ≥ 1, got ${values.scale}`);
   checkLoadGenerator();
+  if (!existsSync(SERVICE_MAIN)) throw new Error(`${SERVICE_MAIN} is missing: run \`npm run build\` first (\`npm run bench\` does)`);
 
   const database = await prepareDatabase(scale, values.reload, log);
   const connection = await connect(database.url);
@@ -74,7 +77,7 @@ async function main(): Promise<void> {
     );
     service = await startServerProcess(
       "service",
-      ["--import", "tsx", SERVICE_MAIN],
+      [SERVICE_MAIN],
       { DATABASE_URL: tap.reroute(database.url), PORT: "0", HOST: "127.0.0.1", RATE_LIMIT_REQUESTS: "0" },
       600_000,
     );

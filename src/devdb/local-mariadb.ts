@@ -16,11 +16,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 import mysql from "mysql2/promise";
 import { createSchema } from "../db/create-schema.js";
 import { loadSqlFile } from "../db/sql-file.js";
+import { repositoryPath } from "../project-files.js";
 
 /** The repository's own data directory; .gitignore lists `.data/`. */
-const DEFAULT_DIRECTORY = new URL("../../.data/mariadb/", import.meta.url).pathname;
+const DEFAULT_DIRECTORY = repositoryPath(".data", "mariadb");
 /** The sample data set, in the shared material beside the repository. */
-const SAMPLE_DATASET = new URL("../../../shared/legacy/golden/dataset-public.sql.gz", import.meta.url).pathname;
+const SAMPLE_DATASET = repositoryPath("..", "shared", "legacy", "golden", "dataset-public.sql.gz");
 
 const DATABASE = "aurweb";
 const START_TIMEOUT_MS = 60_000;

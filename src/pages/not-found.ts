@@ -4,8 +4,9 @@
  * what users see identical (the template is the legacy output, byte for byte).
  */
 import { readFileSync } from "node:fs";
+import { repositoryPath } from "../project-files.js";
 
-const TEMPLATE = readFileSync(new URL("./not-found.html", import.meta.url), "utf8");
+const TEMPLATE = readFileSync(repositoryPath("src", "pages", "not-found.html"), "utf8");
 
 /** htmlspecialchars($s, ENT_QUOTES) as PHP 5.x/7.x applied it to REQUEST_URI. */
 function htmlEscape(s: string): string {

@@ -34,7 +34,8 @@ export interface ServiceProcess {
 }
 
 /**
- * The service as `npm start` runs it (src/main.ts in its own node process), with `env`
+ * The service as `npm start` runs it (src/main.ts in its own node process; from the
+ * sources, where `npm start` runs the same code compiled into dist/), with `env`
  * over the test's environment. Resolves once every process logged that it listens and
  * /readyz says ready.
  */
