@@ -36,6 +36,7 @@ export interface Reuse {
   packagesById: ReadonlyMap<number, Package>;
   /** The previous name scan: its folded names and descriptions are the text indexes' documents. */
   nameScan: readonly Package[];
+  sortedByNamePositions: Int32Array;
   nameIndex: TrigramIndex | undefined;
   nameDescriptionIndex: TrigramIndex | undefined;
 }
@@ -51,6 +52,8 @@ export class Snapshot {
   private nameIndexValue: TrigramIndex | undefined;
   private nameDescIndexValue: TrigramIndex | undefined;
   private sortedByNameValue: readonly Package[] = [];
+  /** The positions in nameScan of sortedByNameValue's packages. */
+  private sortedByNamePositions: Int32Array = new Int32Array(0);
   private basesByNameValue: readonly PackageBase[] = [];
 
   private readonly packagesById = new Map<number, Package>();
@@ -176,20 +179,28 @@ export class Snapshot {
       const pkg = this.packagesById.get(l.ownerId);
       if (pkg) pkg.licenses = withItem(pkg.licenses, l.name);
     });
+    // Keywords repeat across bases (the loader interns them): each is folded once.
+    const folds = new Map<string, string>();
+    const foldKeyword = (keyword: string) => {
+      let folded = folds.get(keyword);
+      if (folded === undefined) folds.set(keyword, (folded = fold(keyword)));
+      return folded;
+    };
     for (let i = 0; i < rows.keywords.length; i++) {
       const k = rows.keywords[i]!;
       if (i % STEP === 0) yield;
       const base = basesById.get(k.ownerId);
       if (!base) continue;
       base.keywords = withItem(base.keywords, k.name);
-      addTo(this.basesByKeyword, equalityKey(k.name), base);
+      addTo(this.basesByKeyword, equalityKeyOfFolded(foldKeyword(k.name)), base);
     }
-    // Each keyword's bases in ID order, so a search walks them in the answer's order.
+    // Each keyword's bases in ID order, so a search walks them in the answer's order (the
+    // rows mostly come in that order already).
     yield* forEachInSteps([...this.basesByKeyword], ([key, bases]) => {
-      if (bases.size > 1) this.basesByKeyword.set(key, new Set([...bases].sort(byId)));
+      if (bases.size > 1 && !inIdOrder(bases)) this.basesByKeyword.set(key, new Set([...bases].sort(byId)));
     });
     yield* forEachInSteps(this.bases, (base) => {
-      if (base.keywords.length > 1) base.keywords = base.keywords.slice().sort((a, b) => compareFolded(fold(a), fold(b)));
+      if (base.keywords.length > 1) base.keywords = base.keywords.slice().sort((a, b) => compareFolded(foldKeyword(a), foldKeyword(b)));
     });
     yield* forEachInSteps(yield* sortedLinks(rows.comaintainers), (c) => {
       const base = basesById.get(c.ownerId);
@@ -225,8 +236,9 @@ export class Snapshot {
 
     // An upload that adds or removes no package keeps every document number: the text
     // indexes are carried over, with the few documents whose text changed beside them.
+    let names: number[] | undefined;
     if (reuse) {
-      const names = changedDocuments(this.nameScan, reuse.nameScan, (a, b) => a.nameFold === b.nameFold);
+      names = changedDocuments(this.nameScan, reuse.nameScan, (a, b) => a.nameFold === b.nameFold);
       const both = changedDocuments(
         this.nameScan,
         reuse.nameScan,
@@ -237,7 +249,25 @@ export class Snapshot {
     }
     this.nameIndexValue ??= yield* TrigramIndex.build(yield* mapInSteps(this.nameScan, (p) => p.nameFold));
     this.nameDescIndexValue ??= yield* TrigramIndex.build(yield* mapInSteps(this.nameScan, (p) => `${p.nameFold}\n${p.descriptionFold}`));
-    this.sortedByNameValue = yield* sortInSteps(this.nameScan.slice(), (a, b) => compareFolded(a.nameFold, b.nameFold));
+    // The name order is a permutation of scan positions, which stands while every position
+    // keeps its name.
+    const scan = this.nameScan;
+    this.sortedByNamePositions =
+      names?.length === 0 && reuse
+        ? reuse.sortedByNamePositions
+        : Int32Array.from(
+            yield* sortInSteps(
+              Array.from(scan, (_, i) => i),
+              (a, b) => compareFolded(scan[a]!.nameFold, scan[b]!.nameFold),
+            ),
+          );
+    const positions = this.sortedByNamePositions;
+    const sorted = new Array<Package>(positions.length);
+    for (let i = 0; i < positions.length; i++) {
+      sorted[i] = scan[positions[i]!]!;
+      if (i % STEP === 0) yield;
+    }
+    this.sortedByNameValue = sorted;
     this.basesByNameValue = yield* sortInSteps(
       this.bases.filter((b) => b.visible),
       (a, b) => compareFolded(a.nameFold, b.nameFold),
@@ -401,6 +431,7 @@ export class Snapshot {
     return {
       packagesById: this.packagesById,
       nameScan: this.nameScan,
+      sortedByNamePositions: this.sortedByNamePositions,
       nameIndex: this.nameIndexValue,
       nameDescriptionIndex: this.nameDescIndexValue,
     };
@@ -468,6 +499,15 @@ function changedDocuments(
 
 function sortedLinks(links: readonly NamedLink[]): Steps<NamedLink[]> {
   return sortInSteps([...links], (a, b) => a.ownerId - b.ownerId || a.rank - b.rank);
+}
+
+function inIdOrder(items: Iterable<{ id: number }>): boolean {
+  let last = Number.NEGATIVE_INFINITY;
+  for (const { id } of items) {
+    if (id < last) return false;
+    last = id;
+  }
+  return true;
 }
 
 function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
