@@ -1,7 +1,8 @@
 /**
  * The results table (Markdown, so a run can go into docs/performance.md as printed) and
  * the targets of issue 8. Throughput targets are ratios to the ceiling measured in the
- * same run, because absolute figures depend on the machine; they were derived from the
+ * same run, just before each cell, because absolute figures depend on the machine (and
+ * on a shared machine, on the minute); they were derived from the
  * Go service's figures on a 2-core machine over the ceiling there (49,268 req/s).
  */
 import { availableParallelism, cpus, loadavg } from "node:os";
@@ -44,7 +45,7 @@ export interface Cell {
   subject: string;
   connections: number;
   load: LoadResult;
-  /** The ceiling's requests/s at the same connections. */
+  /** The ceiling's requests/s at the same connections, measured just before this cell. */
   ceilingRps: number;
   /** The service's use of the database during the cell (none for the ceiling). */
   db?: DatabaseUse;
@@ -86,8 +87,8 @@ const number = (n: number, digits = 0) => n.toLocaleString("en-US", { minimumFra
 
 function resultsTable(cells: Cell[]): string {
   const header = [
-    "| request | conns | req/s | p50 ms | p99 ms | errors / wrong | × ceiling | DB statements/s | target at 50 conns | result |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+    "| request | conns | req/s | p50 ms | p99 ms | errors / wrong | ceiling req/s | × ceiling | DB statements/s | target at 50 conns | result |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
   ];
   const lines = cells.map((cell) => {
     const { load } = cell;
@@ -98,6 +99,7 @@ function resultsTable(cells: Cell[]): string {
       load.p50Ms,
       load.p99Ms,
       `${load.errors} / ${load.wrong}`,
+      number(cell.ceilingRps),
       number(load.requestsPerSec / cell.ceilingRps, 3),
       cell.db ? number(perSecond(cell.db.statements, cell.db), 1) : "",
       cell.connections === TARGET_CONNECTIONS ? describeTarget(TARGETS[cell.subject]) : "",
