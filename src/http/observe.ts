@@ -11,7 +11,7 @@ import type { AppDeps, AppEnv } from "../app-env.js";
 import { acceptableRequestId, requestLog, type Logger } from "./logging.js";
 import type { Metrics } from "./metrics.js";
 import { requestHeader, requestTarget } from "./request-target.js";
-import { EXPIRED, timeoutResponse, withinDeadline } from "./timeout.js";
+import { Deadlines, EXPIRED, timeoutResponse } from "./timeout.js";
 
 export interface ObserveOptions {
   deps: AppDeps;
@@ -22,6 +22,7 @@ export interface ObserveOptions {
 
 export function observeRequests({ deps, logger, metrics, timeoutMs }: ObserveOptions): MiddlewareHandler<AppEnv> {
   const log = requestLog(logger);
+  const deadlines = new Deadlines(timeoutMs);
   return async (c, next) => {
     const started = performance.now();
     const requestId = acceptableRequestId(requestHeader(c, "x-request-id")) ?? randomUUID();
@@ -29,7 +30,7 @@ export function observeRequests({ deps, logger, metrics, timeoutMs }: ObserveOpt
     c.set("requestId", requestId);
 
     // Errors thrown below were already turned into responses by the app's error handler.
-    if ((await withinDeadline(next(), timeoutMs)) === EXPIRED) c.res = timeoutResponse();
+    if ((await deadlines.within(next())) === EXPIRED) c.res = timeoutResponse();
 
     // RPC answers carry the id already (routes/rpc-answer.ts puts it in their plain
     // headers: touching c.res.headers would cost the Node adapter its fast path).
