@@ -78,7 +78,7 @@ export class DeclarerIndex {
     return new DeclarerIndex(groups, offsets, members.slice(0, offsets[counts.length]));
   }
 
-  /** The packages declaring `type` on `name`, compared under the collation. */
+  /** The packages declaring `type` on `name`, compared under the collation: a new array each call. */
   declaring(type: string, name: string): Package[] {
     const group = this.groups.get(equalityKey(type))?.get(equalityKey(name));
     return group === undefined ? [] : this.members.slice(this.offsets[group], this.offsets[group + 1]);

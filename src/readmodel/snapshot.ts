@@ -36,6 +36,7 @@ export interface Reuse {
   packagesById: ReadonlyMap<number, Package>;
   /** The previous name scan: its folded names and descriptions are the text indexes' documents. */
   nameScan: readonly Package[];
+  /** The previous name order, as positions in its name scan. */
   sortedByNamePositions: Int32Array;
   nameIndex: TrigramIndex | undefined;
   nameDescriptionIndex: TrigramIndex | undefined;
