@@ -92,19 +92,25 @@ const strOrNull = (v: unknown) => (v === null ? null : String(v));
  * (and all their strings) would be alive. Rows come in primary-key order both times, so
  * one walk pairs them up; rows out of order are simply not taken over.
  */
-function unchangedRows<T extends { id: number }>(previous: readonly T[] | undefined, same: (a: T, b: T) => boolean): (row: T) => T {
+function unchangedRows<T extends { id: number }>(previous: readonly T[] | undefined): (row: T) => T {
   let at = 0;
   return (row) => {
     if (!previous) return row;
     while (at < previous.length && previous[at]!.id < row.id) at++;
     const old = previous[at];
-    return old !== undefined && old.id === row.id && same(old, row) ? old : row;
+    return old !== undefined && sameFields(old, row) ? old : row;
   };
+}
+
+/** Whether two rows (flat objects of the same shape) hold the same value in every field. */
+function sameFields<T extends object>(a: T, b: T): boolean {
+  for (const key in a) if (a[key] !== b[key]) return false;
+  return true;
 }
 
 async function loadUsers(db: Db, previous?: readonly UserRow[]): Promise<UserRow[]> {
   const result = await rows(db, db.select({ id: users.ID, username: users.Username }).from(users));
-  const unchanged = unchangedRows(previous, (a, b) => a.username === b.username);
+  const unchanged = unchangedRows(previous);
   return result.map((r) => unchanged({ id: num(r[0]), username: str(r[1]) }));
 }
 
@@ -127,19 +133,7 @@ async function loadBases(db: Db, previous?: readonly BaseRow[]): Promise<BaseRow
       })
       .from(b),
   );
-  const unchanged = unchangedRows(
-    previous,
-    (a, b) =>
-      a.name === b.name &&
-      a.numVotes === b.numVotes &&
-      a.popularity === b.popularity &&
-      a.outOfDateTS === b.outOfDateTS &&
-      a.submittedTS === b.submittedTS &&
-      a.modifiedTS === b.modifiedTS &&
-      a.maintainerUID === b.maintainerUID &&
-      a.packagerUID === b.packagerUID &&
-      a.submitterUID === b.submitterUID,
-  );
+  const unchanged = unchangedRows(previous);
   return result.map((r) =>
     unchanged({
       id: num(r[0]),
@@ -163,10 +157,7 @@ async function loadPackages(db: Db, previous?: readonly PackageRow[]): Promise<P
     db,
     db.select({ id: p.ID, baseId: p.PackageBaseID, name: p.Name, version: p.Version, description: p.Description, url: p.URL }).from(p),
   );
-  const unchanged = unchangedRows(
-    previous,
-    (a, b) => a.baseId === b.baseId && a.name === b.name && a.version === b.version && a.description === b.description && a.url === b.url,
-  );
+  const unchanged = unchangedRows(previous);
   return result.map((r) =>
     unchanged({
       id: num(r[0]),

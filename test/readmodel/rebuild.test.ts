@@ -117,6 +117,25 @@ describe("rebuilding the snapshot while requests are answered", () => {
     expect(removed.nameDescriptionIndex).not.toBe(first.nameDescriptionIndex);
   });
 
+  it("takes over the rows that did not change when a table is read again", async () => {
+    const sql = await mysql.createConnection(db.url);
+    const [[pkg]] = await sql.query<mysql.RowDataPacket[]>(
+      "SELECT ID AS id, Description AS description FROM Packages WHERE Description IS NOT NULL ORDER BY ID LIMIT 1",
+    );
+    const changedDescription = `${pkg!.description as string} (again)`;
+    await sql.query("UPDATE Packages SET Description = ? WHERE ID = ?", [changedDescription, pkg!.id]);
+    try {
+      const again = await loadSources(database.readDb, ["packages", "bases"], rows);
+      expect(again.packages.filter((p, i) => p !== rows.packages[i]).map((p) => [p.id, p.description])).toEqual([
+        [pkg!.id, changedDescription],
+      ]);
+      expect(again.bases.every((b, i) => b === rows.bases[i])).toBe(true);
+    } finally {
+      await sql.query("UPDATE Packages SET Description = ? WHERE ID = ?", [pkg!.description, pkg!.id]);
+      await sql.end();
+    }
+  });
+
   it("answers from the previous snapshot until the new one is complete", async () => {
     const model = new ReadModel(database.readDb, { refreshIntervalMs: 60_000, rebuildSlices: { minMs: 0, maxMs: 0 } });
     const config = defaultConfig({ RATE_LIMIT_REQUESTS: 0, DATABASE_URL: db.url });
