@@ -38,8 +38,18 @@ export interface Primary {
   stop(): void;
 }
 
-export function runPrimary(options: { workers: number; env: Record<string, string>; logger: Logger }): Primary {
+export interface PrimaryOptions {
+  workers: number;
+  /** Added to the workers' environment. */
+  env: Record<string, string>;
+  /** Node and V8 options for the workers, after the primary's own. */
+  execArgv?: string[];
+  logger: Logger;
+}
+
+export function runPrimary(options: PrimaryOptions): Primary {
   const { logger } = options;
+  cluster.setupPrimary({ execArgv: [...process.execArgv, ...(options.execArgv ?? [])] });
   const listeningIds = new Set<number>();
   let stopping = false;
   let failed = false;
