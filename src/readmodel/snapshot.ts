@@ -237,16 +237,10 @@ export class Snapshot {
 
     // An upload that adds or removes no package keeps every document number: the text
     // indexes are carried over, with the few documents whose text changed beside them.
-    let names: number[] | undefined;
-    if (reuse) {
-      names = changedDocuments(this.nameScan, reuse.nameScan, (a, b) => a.nameFold === b.nameFold);
-      const both = changedDocuments(
-        this.nameScan,
-        reuse.nameScan,
-        (a, b) => a.nameFold === b.nameFold && a.descriptionFold === b.descriptionFold,
-      );
-      if (names) this.nameIndexValue = reuse.nameIndex?.withChanged(names);
-      if (both) this.nameDescIndexValue = reuse.nameDescriptionIndex?.withChanged(both);
+    const changed = reuse && changedDocuments(this.nameScan, reuse.nameScan);
+    if (reuse && changed) {
+      this.nameIndexValue = reuse.nameIndex?.withChanged(changed.names);
+      this.nameDescIndexValue = reuse.nameDescriptionIndex?.withChanged(changed.texts);
     }
     this.nameIndexValue ??= yield* TrigramIndex.build(yield* mapInSteps(this.nameScan, (p) => p.nameFold));
     this.nameDescIndexValue ??= yield* TrigramIndex.build(yield* mapInSteps(this.nameScan, (p) => `${p.nameFold}\n${p.descriptionFold}`));
@@ -254,7 +248,7 @@ export class Snapshot {
     // keeps its name.
     const scan = this.nameScan;
     this.sortedByNamePositions =
-      names?.length === 0 && reuse
+      changed?.names.length === 0 && reuse
         ? reuse.sortedByNamePositions
         : Int32Array.from(
             yield* sortInSteps(
@@ -484,18 +478,20 @@ function* groupByPackage(
 }
 
 /**
- * The positions at which two scans hold packages whose indexed texts differ, or
- * undefined when the scans differ in length and so number their documents differently.
+ * The positions at which two scans hold packages with a different name (`names`), or a
+ * different name or description (`texts`): the documents of the two text indexes. Undefined
+ * when the scans differ in length and so number their documents differently.
  */
-function changedDocuments(
-  a: readonly Package[],
-  b: readonly Package[],
-  sameText: (a: Package, b: Package) => boolean,
-): number[] | undefined {
+function changedDocuments(a: readonly Package[], b: readonly Package[]): { names: number[]; texts: number[] } | undefined {
   if (a.length !== b.length) return undefined;
-  const changed: number[] = [];
-  for (let i = 0; i < a.length; i++) if (!sameText(a[i]!, b[i]!)) changed.push(i);
-  return changed;
+  const names: number[] = [];
+  const texts: number[] = [];
+  for (let i = 0; i < a.length; i++) {
+    const nameChanged = a[i]!.nameFold !== b[i]!.nameFold;
+    if (nameChanged) names.push(i);
+    if (nameChanged || a[i]!.descriptionFold !== b[i]!.descriptionFold) texts.push(i);
+  }
+  return { names, texts };
 }
 
 function sortedLinks(links: readonly NamedLink[]): Steps<NamedLink[]> {
