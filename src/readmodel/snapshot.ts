@@ -337,16 +337,34 @@ export class Snapshot {
   /**
    * Visible packages with a declaration of `type` named `name`: dependency types
    * ("depends", "makedepends", ...) and relation types ("provides", "conflicts", "replaces").
+   * A list of `limit` packages or more comes in row order: its answer is the too-many-results
+   * error whatever the order, and answering it for the 34,000 declarers of libc6 (100K
+   * packages) took 20 ms, nearly all of it ordering them.
    */
-  packagesDeclaring(type: string, name: string, order: DependencyOrder = "row"): readonly Package[] {
+  packagesDeclaring(type: string, name: string, order: DependencyOrder = "row", limit = Infinity): readonly Package[] {
     const packages = this.declarers.declaring(type, name);
-    if (order === "row" || packages.length < 2) return packages;
+    if (order === "row" || packages.length < 2 || packages.length >= limit) return packages;
     if (order === "row-by-base") return packages.sort((a, b) => a.base.id - b.base.id);
     if (order === "row-by-packager") {
       return packages.sort((a, b) => a.base.packagerUID! - b.base.packagerUID! || a.base.id - b.base.id);
     }
+    return this.inScanOrder(order, packages);
+  }
+
+  /**
+   * `packages` in the order a scan meets them: their positions in the scan, sorted as
+   * numbers, rather than a comparison that looks both packages up in the rank map. In
+   * packager order, which MariaDB picks for the most declared names, 9,500 declarers took
+   * 0.75 ms instead of 2.3 ms; orders close to the row order, where the comparison sort
+   * has little to do, take up to 0.1 ms more.
+   */
+  private inScanOrder(order: ScanOrder, packages: readonly Package[]): Package[] {
+    const scan = this.scanOrder(order);
     const rank = this.rankIn(order);
-    return packages.sort((a, b) => rank.get(a)! - rank.get(b)!);
+    const positions = new Uint32Array(packages.length);
+    for (let i = 0; i < packages.length; i++) positions[i] = rank.get(packages[i]!)!;
+    positions.sort();
+    return Array.from(positions, (position) => scan[position]!);
   }
 
   private rankIn(order: ScanOrder): Map<Package, number> {

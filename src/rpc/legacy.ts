@@ -26,6 +26,7 @@ export interface LegacyContext {
 
 /** A request the PHP 8 recording crashed on: a list where a single value was expected. */
 const INVALID_ARGUMENTS = "Invalid query arguments.";
+const TOO_MANY = "Too many package results.";
 const CALLBACK = /^[a-zA-Z0-9()_.]{1,128}$/;
 
 /** Answers a request that has a `type` parameter (rpc.php shows the docs otherwise). */
@@ -126,7 +127,7 @@ class Handler {
     }
     if ((DEPENDENCY_FIELDS as readonly string[]).includes(by)) {
       if (!isTruthy(arg)) return errorBody(this.version, "Query arg is empty.");
-      return this.processQuery("search", lookup.searchByDeclaration(snapshot, by, text(arg), this.dependencyOrder));
+      return this.processQuery("search", lookup.searchByDeclaration(snapshot, by, text(arg), this.dependencyOrder, maxResults));
     }
     // Fields legacy refused and current aurweb answers, with its argument check.
     const value = text(arg);
@@ -145,7 +146,11 @@ class Handler {
     const { encoder, maxResults } = this.ctx;
     const info = type === "info" || type === "multiinfo";
     // v1 and v2 `info` keep only the first row the query returned.
-    const cap = this.version < 3 && type === "info" ? 1 : maxResults;
+    const single = this.version < 3 && type === "info";
+    const cap = single ? 1 : maxResults;
+    // Every package is at least one row (v1 has one per license), so as many packages as
+    // the limit make the error before any row is encoded.
+    if (!single && packages.length >= maxResults) return errorBody(this.version, TOO_MANY);
     const rows: string[] = [];
     for (const pkg of packages) {
       if (this.version === 1) {
@@ -159,7 +164,7 @@ class Handler {
       }
       if (rows.length >= cap) break;
     }
-    if (rows.length === maxResults) return errorBody(this.version, "Too many package results.");
-    return results(this.version, type, rows, this.version < 3 && type === "info");
+    if (rows.length === maxResults) return errorBody(this.version, TOO_MANY);
+    return results(this.version, type, rows, single);
   }
 }

@@ -48,8 +48,15 @@ export function searchByMaintainer(snapshot: Snapshot, username: string | null):
 }
 
 /** Dependency and relation searches: `by=depends`, ..., `by=provides`, `by=conflicts`, `by=replaces`. */
-export function searchByDeclaration(snapshot: Snapshot, type: string, name: string, order?: DependencyOrder): readonly Package[] {
-  const declaring = snapshot.packagesDeclaring(type, name, order);
+/** `limit`: see Snapshot.packagesDeclaring. */
+export function searchByDeclaration(
+  snapshot: Snapshot,
+  type: string,
+  name: string,
+  order?: DependencyOrder,
+  limit?: number,
+): readonly Package[] {
+  const declaring = snapshot.packagesDeclaring(type, name, order, limit);
   if (type !== "provides") return declaring;
   // A package always provides itself.
   const self = snapshot.packageByName(name);
