@@ -47,8 +47,10 @@ export function searchByMaintainer(snapshot: Snapshot, username: string | null):
   return userId === undefined ? [] : snapshot.packagesMaintainedBy(userId);
 }
 
-/** Dependency and relation searches: `by=depends`, ..., `by=provides`, `by=conflicts`, `by=replaces`. */
-/** `limit`: see Snapshot.packagesDeclaring. */
+/**
+ * Dependency and relation searches: `by=depends`, ..., `by=provides`, `by=conflicts`,
+ * `by=replaces`. `limit`: see Snapshot.packagesDeclaring.
+ */
 export function searchByDeclaration(
   snapshot: Snapshot,
   type: string,
