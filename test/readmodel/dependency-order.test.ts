@@ -4,28 +4,21 @@
  * dependency, in each scan order, against the scan itself filtered to them.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDatabase, type Database } from "../../src/db/client.js";
-import { loadSources, SOURCES, type SourceName } from "../../src/readmodel/load.js";
-import { probePlans } from "../../src/readmodel/plan.js";
 import { Snapshot } from "../../src/readmodel/snapshot.js";
 import { runAtOnce } from "../../src/readmodel/steps.js";
 import { declarationsOf, type Package, type ScanOrder } from "../../src/readmodel/types.js";
-import type { ScratchDatabase } from "../support/database.js";
-import { createLegacyDatabase, PUBLIC_DATASET } from "../support/legacy-data.js";
+import { readPublicDataSet, type PublicRows } from "../support/public-rows.js";
 
 const ids = (packages: readonly Package[]) => packages.map((p) => p.id);
 
 describe("dependency searches in a scan's order", () => {
-  let db: ScratchDatabase;
-  let database: Database;
+  let source: PublicRows;
   let snapshot: Snapshot;
   let name: string;
 
   beforeAll(async () => {
-    db = await createLegacyDatabase("dependency_order", PUBLIC_DATASET);
-    database = createDatabase(db.url, { poolSize: 2 });
-    const rows = await loadSources(database.readDb, Object.keys(SOURCES) as SourceName[]);
-    snapshot = runAtOnce(Snapshot.build(rows, await probePlans(database.readDb), 0));
+    source = await readPublicDataSet("dependency_order", 2);
+    snapshot = runAtOnce(Snapshot.build(source.rows, source.plans, 0));
     const counts = new Map<string, number>();
     for (const p of snapshot.packages) {
       for (const d of declarationsOf(p)) if (d.type === "depends") counts.set(d.name, (counts.get(d.name) ?? 0) + 1);
@@ -33,10 +26,7 @@ describe("dependency searches in a scan's order", () => {
     name = [...counts].reduce((most, entry) => (entry[1] > most[1] ? entry : most))[0];
   });
 
-  afterAll(async () => {
-    await database?.close();
-    await db?.drop();
-  });
+  afterAll(async () => source?.close());
 
   for (const order of ["package", "base", "packager"] as ScanOrder[]) {
     it(`${order} order: the declarers as the scan meets them`, () => {

@@ -9,16 +9,15 @@ import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp, type App } from "../../src/app.js";
 import { defaultConfig } from "../../src/config.js";
-import { createDatabase, type Database } from "../../src/db/client.js";
-import { loadSources, SOURCES, type SourceName, type SourceRows } from "../../src/readmodel/load.js";
-import { probePlans } from "../../src/readmodel/plan.js";
+import type { Database } from "../../src/db/client.js";
+import { loadSources, type SourceRows } from "../../src/readmodel/load.js";
 import { Snapshot } from "../../src/readmodel/snapshot.js";
 import { runAtOnce, runInSlices } from "../../src/readmodel/steps.js";
 import { ReadModel } from "../../src/readmodel/store.js";
 import { declarationsOf, type ScanPlans } from "../../src/readmodel/types.js";
 import { searchByText } from "../../src/rpc/lookup.js";
 import type { ScratchDatabase } from "../support/database.js";
-import { createLegacyDatabase, PUBLIC_DATASET } from "../support/legacy-data.js";
+import { readPublicDataSet, type PublicRows } from "../support/public-rows.js";
 
 const TERMS = ["py", "lib", "pyth", "gtk-3", "xyzzy", "library", "python"];
 
@@ -54,22 +53,18 @@ function contents(s: Snapshot) {
 }
 
 describe("rebuilding the snapshot while requests are answered", () => {
+  let source: PublicRows;
   let db: ScratchDatabase;
   let database: Database;
   let rows: SourceRows;
   let plans: ScanPlans;
 
   beforeAll(async () => {
-    db = await createLegacyDatabase("rebuild", PUBLIC_DATASET);
-    database = createDatabase(db.url, { poolSize: 4 });
-    rows = await loadSources(database.readDb, Object.keys(SOURCES) as SourceName[]);
-    plans = await probePlans(database.readDb);
+    source = await readPublicDataSet("rebuild", 4);
+    ({ db, database, rows, plans } = source);
   });
 
-  afterAll(async () => {
-    await database?.close();
-    await db?.drop();
-  });
+  afterAll(async () => source?.close());
 
   it("a snapshot built in slices is the snapshot built at once", async () => {
     const atOnce = runAtOnce(Snapshot.build(rows, plans, 0));
