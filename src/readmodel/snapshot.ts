@@ -28,10 +28,38 @@ function withItem(list: readonly string[], item: string): readonly string[] {
 }
 
 /**
+ * A list grown by push() keeps room for about sixteen more items; a copy made once it is
+ * complete has exactly its length. At 100K packages the spare room was about 15 MB.
+ */
+function trimmed<T>(list: T[]): T[] {
+  return list.length > 1 ? list.slice() : list;
+}
+
+/**
+ * Gives every owner with the same list one shared copy: a few dozen license sets cover
+ * most of 100K packages, and a list each was an array object and its items per package.
+ * Lists are never changed once a snapshot is built, so sharing is safe.
+ */
+function* shareEqualLists<T>(owners: readonly T[], get: (owner: T) => readonly string[], set: (owner: T, list: readonly string[]) => void): Steps<void> {
+  const shared = new Map<string, readonly string[]>();
+  for (let i = 0; i < owners.length; i++) {
+    if (i % STEP === 0) yield;
+    const list = get(owners[i]!);
+    if (list === NONE) continue;
+    const key = list.join("\u0000");
+    let copy = shared.get(key);
+    if (copy === undefined) shared.set(key, (copy = Object.freeze(list.slice())));
+    set(owners[i]!, copy);
+  }
+}
+
+/**
  * What a new snapshot may take over from the previous one. It holds no reference to the
  * previous snapshot itself, so that is collected as soon as the new one replaces it.
  */
 export interface Reuse {
+  /** The previous bases by ID, whose folded names are taken over where the name is unchanged. */
+  bases: readonly PackageBase[];
   /** The previous packages, whose folded texts are taken over where the text is unchanged. */
   packagesById: ReadonlyMap<number, Package>;
   /** The previous name scan: its folded names and descriptions are the text indexes' documents. */
@@ -96,14 +124,19 @@ export class Snapshot {
     }
 
     const basesById = new Map<number, PackageBase>();
+    // Both lists are in ID order, so one walk pairs each row with its previous base.
+    const previousBases = reuse?.bases ?? [];
+    let previousAt = 0;
     for (let i = 0; i < rows.bases.length; i++) {
       const b = rows.bases[i]!;
+      while (previousAt < previousBases.length && previousBases[previousAt]!.id < b.id) previousAt++;
+      const previousBase = previousBases[previousAt];
       // Literal objects with every field spelled out: V8 keeps them compact, where a
       // spread of twenty properties would leave each base in slow dictionary mode.
       basesById.set(b.id, {
         id: b.id,
         name: b.name,
-        nameFold: fold(b.name),
+        nameFold: previousBase?.id === b.id && previousBase.name === b.name ? previousBase.nameFold : fold(b.name),
         numVotes: b.numVotes,
         popularity: b.popularity,
         outOfDateTS: b.outOfDateTS,
@@ -137,20 +170,25 @@ export class Snapshot {
       const [dependsStart, dependsEnd] = depends.range(p.id);
       const [relationsStart, relationsEnd] = relations.range(p.id);
       // Folding is a good part of a build; most names and descriptions did not change.
+      // A package named like its base shares the base's folded name, and split packages
+      // mostly share their description with the sibling before them.
       const previous = reuse?.packagesById.get(p.id);
+      const sibling = base.packages[base.packages.length - 1];
       const pkg: Package = {
         id: p.id,
         name: p.name,
-        nameFold: previous?.name === p.name ? previous.nameFold : fold(p.name),
+        nameFold: p.name === base.name ? base.nameFold : previous?.name === p.name ? previous.nameFold : fold(p.name),
         version: p.version,
         description: p.description,
         url: p.url,
         descriptionFold:
           previous !== undefined && previous.description === p.description
             ? previous.descriptionFold
-            : p.description === null
-              ? ""
-              : fold(p.description),
+            : sibling !== undefined && sibling.description === p.description
+              ? sibling.descriptionFold
+              : p.description === null
+                ? ""
+                : fold(p.description),
         base,
         dependsStart,
         dependsEnd,
@@ -167,8 +205,8 @@ export class Snapshot {
     }
     this.packages = yield* sortInSteps(packages, byId);
     for (let i = 0; i < this.bases.length; i++) {
-      const list = this.bases[i]!.packages;
-      if (list.length > 1) list.sort(byId);
+      const base = this.bases[i]!;
+      base.packages = trimmed(base.packages.sort(byId));
       if (i % STEP === 0) yield;
     }
 
@@ -180,6 +218,8 @@ export class Snapshot {
       const pkg = this.packagesById.get(l.ownerId);
       if (pkg) pkg.licenses = withItem(pkg.licenses, l.name);
     });
+    yield* shareEqualLists(this.packages, (p) => p.groups, (p, list) => (p.groups = list));
+    yield* shareEqualLists(this.packages, (p) => p.licenses, (p, list) => (p.licenses = list));
     // Keywords repeat across bases (the loader interns them): each is folded once.
     const folds = new Map<string, string>();
     const foldKeyword = (keyword: string) => {
@@ -227,6 +267,10 @@ export class Snapshot {
       if (!pkg.base.visible) continue;
       for (const group of pkg.groups) pushAll(this.packagesByGroup, equalityKey(group), [pkg]);
     }
+    yield* trimValues(this.packagesByMaintainer);
+    yield* trimValues(this.packagesBySubmitter);
+    yield* trimValues(this.packagesByComaintainer);
+    yield* trimValues(this.packagesByGroup);
 
     this.nameScan = yield* this.scanOrderSteps(this.plans.nameSearch);
     this.orphanScan = yield* filterInSteps(yield* this.scanOrderSteps(this.plans.orphanSearch), (p) => p.base.maintainer === null);
@@ -442,6 +486,7 @@ export class Snapshot {
   /** What the next snapshot may reuse from this one (see Reuse). */
   reusable(): Reuse {
     return {
+      bases: this.bases,
       packagesById: this.packagesById,
       nameScan: this.nameScan,
       sortedByNamePositions: this.sortedByNamePositions,
@@ -529,6 +574,10 @@ function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
   let set = map.get(key);
   if (!set) map.set(key, (set = new Set()));
   set.add(value);
+}
+
+function* trimValues<K, V>(map: Map<K, V[]>): Steps<void> {
+  yield* forEachInSteps([...map], ([key, list]) => map.set(key, trimmed(list)));
 }
 
 function pushAll<K, V>(map: Map<K, V[]>, key: K, values: readonly V[]): void {
