@@ -31,11 +31,30 @@ import type { BaseRow } from "./types.js";
 
 type Row = unknown[];
 
-/** Runs a query built with Drizzle, returning each row as an array in select order. */
-async function rows(db: Db, query: { toSQL(): { sql: string; params: unknown[] } }): Promise<Row[]> {
+type Query = { toSQL(): { sql: string; params: unknown[] } };
+
+/**
+ * Runs a query built with Drizzle and hands each row (an array in select order) to `use`
+ * as it arrives. A whole result held at once outlives the young generation and lands in
+ * the old one as garbage: PackageDepends (531K rows) held 69 MB at once, left there for
+ * the next full collection, which under load comes late and raises a worker's peak RSS.
+ */
+function eachRow(db: Db, query: Query, use: (row: Row) => void): Promise<void> {
   const { sql, params } = query.toSQL();
-  const [result] = await db.$client.query({ sql, values: params, rowsAsArray: true });
-  return result as Row[];
+  return new Promise((resolve, reject) => {
+    db.$client.pool
+      .query({ sql, values: params, rowsAsArray: true })
+      .stream()
+      .on("data", use)
+      .on("end", resolve)
+      .on("error", reject);
+  });
+}
+
+async function mapRows<T>(db: Db, query: Query, map: (row: Row) => T): Promise<T[]> {
+  const out: T[] = [];
+  await eachRow(db, query, (row) => out.push(map(row)));
+  return out;
 }
 
 /** One instance per distinct string, so repeated values cost one pointer each. */
@@ -83,7 +102,6 @@ export interface NamedLink {
 const num = (v: unknown) => Number(v);
 const numOrNull = (v: unknown) => (v === null ? null : Number(v));
 const str = (v: unknown) => String(v);
-const strOrNull = (v: unknown) => (v === null ? null : String(v));
 
 /**
  * A lookup of the rows a source held before it was read again, so that rows which did
@@ -109,14 +127,16 @@ function sameFields<T extends object>(a: T, b: T): boolean {
 }
 
 async function loadUsers(db: Db, previous?: readonly UserRow[]): Promise<UserRow[]> {
-  const result = await rows(db, db.select({ id: users.ID, username: users.Username }).from(users));
   const unchanged = unchangedRows(previous);
-  return result.map((r) => unchanged({ id: num(r[0]), username: str(r[1]) }));
+  return mapRows(db, db.select({ id: users.ID, username: users.Username }).from(users), (r) =>
+    unchanged({ id: num(r[0]), username: str(r[1]) }),
+  );
 }
 
 async function loadBases(db: Db, previous?: readonly BaseRow[]): Promise<BaseRow[]> {
   const b = packageBases;
-  const result = await rows(
+  const unchanged = unchangedRows(previous);
+  return mapRows(
     db,
     db
       .select({
@@ -132,132 +152,142 @@ async function loadBases(db: Db, previous?: readonly BaseRow[]): Promise<BaseRow
         submitterUID: b.SubmitterUID,
       })
       .from(b),
-  );
-  const unchanged = unchangedRows(previous);
-  return result.map((r) =>
-    unchanged({
-      id: num(r[0]),
-      name: str(r[1]),
-      numVotes: num(r[2]),
-      // DECIMAL arrives as text; PHP's floatval and Number agree on every DECIMAL(10,6).
-      popularity: num(r[3]),
-      outOfDateTS: numOrNull(r[4]),
-      submittedTS: num(r[5]),
-      modifiedTS: num(r[6]),
-      maintainerUID: numOrNull(r[7]),
-      packagerUID: numOrNull(r[8]),
-      submitterUID: numOrNull(r[9]),
-    }),
+    (r) =>
+      unchanged({
+        id: num(r[0]),
+        name: str(r[1]),
+        numVotes: num(r[2]),
+        // DECIMAL arrives as text; PHP's floatval and Number agree on every DECIMAL(10,6).
+        popularity: num(r[3]),
+        outOfDateTS: numOrNull(r[4]),
+        submittedTS: num(r[5]),
+        modifiedTS: num(r[6]),
+        maintainerUID: numOrNull(r[7]),
+        packagerUID: numOrNull(r[8]),
+        submitterUID: numOrNull(r[9]),
+      }),
   );
 }
 
 async function loadPackages(db: Db, previous?: readonly PackageRow[]): Promise<PackageRow[]> {
   const p = packages;
-  const result = await rows(
+  const unchanged = unchangedRows(previous);
+  // Split packages repeat their base's version, URL and often description, and whole
+  // families share an upstream URL: one string each saved about 8 MB at 100K packages.
+  // A reload takes unchanged rows (and their shared strings) over, so only the first
+  // read pays for the lookup table.
+  const interner = previous ? undefined : new Interner();
+  const text = (v: unknown) => (interner ? interner.intern(str(v)) : str(v));
+  const textOrNull = (v: unknown) => (v === null ? null : text(v));
+  return mapRows(
     db,
     db.select({ id: p.ID, baseId: p.PackageBaseID, name: p.Name, version: p.Version, description: p.Description, url: p.URL }).from(p),
+    (r) =>
+      unchanged({
+        id: num(r[0]),
+        baseId: num(r[1]),
+        name: str(r[2]),
+        version: text(r[3]),
+        description: textOrNull(r[4]),
+        url: textOrNull(r[5]),
+      }),
   );
-  const unchanged = unchangedRows(previous);
-  return result.map((r) =>
-    unchanged({
-      id: num(r[0]),
-      baseId: num(r[1]),
-      name: str(r[2]),
-      version: str(r[3]),
-      description: strOrNull(r[4]),
-      url: strOrNull(r[5]),
+}
+
+/** Reads dependency or relation rows (package, type, name, condition) into columns. */
+async function loadDeclarations(db: Db, typesQuery: Query, rowsQuery: Query): Promise<DeclarationColumns> {
+  const interner = new Interner();
+  const packageIds: number[] = [];
+  const typeIds: number[] = [];
+  const names: string[] = [];
+  const conditions: (string | null)[] = [];
+  const [types] = await Promise.all([
+    mapRows(db, typesQuery, (t) => [num(t[0]), str(t[1])] as const),
+    eachRow(db, rowsQuery, (r) => {
+      packageIds.push(num(r[0]));
+      typeIds.push(num(r[1]));
+      names.push(interner.intern(str(r[2])));
+      conditions.push(r[3] === null ? null : interner.intern(str(r[3])));
     }),
-  );
-}
-
-function toColumns(typeRows: Row[], result: Row[]): DeclarationColumns {
-  const interner = new Interner();
-  const n = result.length;
-  const columns: DeclarationColumns = {
-    typeNames: new Map(typeRows.map((t) => [num(t[0]), str(t[1])])),
-    packageIds: new Int32Array(n),
-    typeIds: new Uint8Array(n),
-    names: new Array<string>(n),
-    conditions: new Array<string | null>(n),
+  ]);
+  return {
+    typeNames: new Map(types),
+    packageIds: Int32Array.from(packageIds),
+    typeIds: Uint8Array.from(typeIds),
+    names,
+    conditions,
   };
-  for (let i = 0; i < n; i++) {
-    const r = result[i]!;
-    columns.packageIds[i] = num(r[0]);
-    columns.typeIds[i] = num(r[1]);
-    columns.names[i] = interner.intern(str(r[2]));
-    columns.conditions[i] = r[3] === null ? null : interner.intern(str(r[3]));
-  }
-  return columns;
 }
 
-async function loadDepends(db: Db): Promise<DeclarationColumns> {
+function loadDepends(db: Db): Promise<DeclarationColumns> {
   const d = packageDepends;
-  const [types, result] = await Promise.all([
-    rows(db, db.select({ id: dependencyTypes.ID, name: dependencyTypes.Name }).from(dependencyTypes)),
-    rows(db, db.select({ packageId: d.PackageID, typeId: d.DepTypeID, name: d.DepName, condition: d.DepCondition }).from(d)),
-  ]);
-  return toColumns(types, result);
+  return loadDeclarations(
+    db,
+    db.select({ id: dependencyTypes.ID, name: dependencyTypes.Name }).from(dependencyTypes),
+    db.select({ packageId: d.PackageID, typeId: d.DepTypeID, name: d.DepName, condition: d.DepCondition }).from(d),
+  );
 }
 
-async function loadRelations(db: Db): Promise<DeclarationColumns> {
+function loadRelations(db: Db): Promise<DeclarationColumns> {
   const r = packageRelations;
-  const [types, result] = await Promise.all([
-    rows(db, db.select({ id: relationTypes.ID, name: relationTypes.Name }).from(relationTypes)),
-    rows(db, db.select({ packageId: r.PackageID, typeId: r.RelTypeID, name: r.RelName, condition: r.RelCondition }).from(r)),
-  ]);
-  return toColumns(types, result);
-}
-
-function toLinks(result: Row[]): NamedLink[] {
-  const interner = new Interner();
-  return result.map((r) => ({ ownerId: num(r[0]), rank: num(r[1]), name: interner.intern(str(r[2])) }));
-}
-
-async function loadGroups(db: Db): Promise<NamedLink[]> {
-  return toLinks(
-    await rows(
-      db,
-      db
-        .select({ packageId: packageGroups.PackageID, groupId: packageGroups.GroupID, name: groups.Name })
-        .from(packageGroups)
-        .innerJoin(groups, eq(groups.ID, packageGroups.GroupID)),
-    ),
+  return loadDeclarations(
+    db,
+    db.select({ id: relationTypes.ID, name: relationTypes.Name }).from(relationTypes),
+    db.select({ packageId: r.PackageID, typeId: r.RelTypeID, name: r.RelName, condition: r.RelCondition }).from(r),
   );
 }
 
-async function loadLicenses(db: Db): Promise<NamedLink[]> {
-  return toLinks(
-    await rows(
-      db,
-      db
-        .select({ packageId: packageLicenses.PackageID, licenseId: packageLicenses.LicenseID, name: licenses.Name })
-        .from(packageLicenses)
-        .innerJoin(licenses, eq(licenses.ID, packageLicenses.LicenseID)),
-    ),
+/** Rows of (owner, rank, name), names interned. */
+function loadLinks(db: Db, query: Query): Promise<NamedLink[]> {
+  const interner = new Interner();
+  return mapRows(db, query, (r) => ({ ownerId: num(r[0]), rank: num(r[1]), name: interner.intern(str(r[2])) }));
+}
+
+function loadGroups(db: Db): Promise<NamedLink[]> {
+  return loadLinks(
+    db,
+    db
+      .select({ packageId: packageGroups.PackageID, groupId: packageGroups.GroupID, name: groups.Name })
+      .from(packageGroups)
+      .innerJoin(groups, eq(groups.ID, packageGroups.GroupID)),
   );
 }
 
-async function loadKeywords(db: Db): Promise<NamedLink[]> {
-  const result = await rows(db, db.select({ baseId: packageKeywords.PackageBaseID, keyword: packageKeywords.Keyword }).from(packageKeywords));
-  const interner = new Interner();
-  return result.map((r) => ({ ownerId: num(r[0]), rank: 0, name: interner.intern(str(r[1])) }));
+function loadLicenses(db: Db): Promise<NamedLink[]> {
+  return loadLinks(
+    db,
+    db
+      .select({ packageId: packageLicenses.PackageID, licenseId: packageLicenses.LicenseID, name: licenses.Name })
+      .from(packageLicenses)
+      .innerJoin(licenses, eq(licenses.ID, packageLicenses.LicenseID)),
+  );
 }
 
-async function loadComaintainers(db: Db): Promise<NamedLink[]> {
+function loadKeywords(db: Db): Promise<NamedLink[]> {
+  const interner = new Interner();
+  return mapRows(db, db.select({ baseId: packageKeywords.PackageBaseID, keyword: packageKeywords.Keyword }).from(packageKeywords), (r) => ({
+    ownerId: num(r[0]),
+    rank: 0,
+    name: interner.intern(str(r[1])),
+  }));
+}
+
+function loadComaintainers(db: Db): Promise<NamedLink[]> {
   const c = packageComaintainers;
-  return toLinks(
-    await rows(
-      db,
-      db.select({ baseId: c.PackageBaseID, priority: c.Priority, username: users.Username }).from(c).innerJoin(users, eq(users.ID, c.UsersID)),
-    ),
+  return loadLinks(
+    db,
+    db.select({ baseId: c.PackageBaseID, priority: c.Priority, username: users.Username }).from(c).innerJoin(users, eq(users.ID, c.UsersID)),
   );
 }
 
 /** Open requests (pending, not closed) per package base, for current aurweb's PendingRequests. */
 async function loadPendingRequests(db: Db): Promise<number[]> {
   const r = packageRequests;
-  const result = await rows(db, db.select({ baseId: r.PackageBaseID }).from(r).where(and(eq(r.Status, 0), isNull(r.ClosedTS))));
-  return result.filter((row) => row[0] !== null).map((row) => num(row[0]));
+  const baseIds: number[] = [];
+  await eachRow(db, db.select({ baseId: r.PackageBaseID }).from(r).where(and(eq(r.Status, 0), isNull(r.ClosedTS))), (row) => {
+    if (row[0] !== null) baseIds.push(num(row[0]));
+  });
+  return baseIds;
 }
 
 /** Each source of the read model, with the tables whose changes make it stale. */
