@@ -29,16 +29,17 @@ function withItem(list: readonly string[], item: string): readonly string[] {
 
 /**
  * A list grown by push() keeps room for about sixteen more items; a copy made once it is
- * complete has exactly its length. At 100K packages the spare room was about 15 MB.
+ * complete has exactly its length. At 100K packages the bases' package lists alone held
+ * 7.7 MB of items and spare room (heap snapshot), most of it spare.
  */
 function trimmed<T>(list: T[]): T[] {
   return list.length > 1 ? list.slice() : list;
 }
 
 /**
- * Gives every owner with the same list one shared copy: a few dozen license sets cover
- * most of 100K packages, and a list each was an array object and its items per package.
- * Lists are never changed once a snapshot is built, so sharing is safe.
+ * Gives every owner with the same list one shared copy: packages repeat a few license and
+ * group combinations, and a list each (4.9 MB of license lists at 100K packages) was an
+ * array per package. Lists are never changed once a snapshot is built, so sharing is safe.
  */
 function* shareEqualLists<T>(owners: readonly T[], get: (owner: T) => readonly string[], set: (owner: T, list: readonly string[]) => void): Steps<void> {
   const shared = new Map<string, readonly string[]>();
@@ -58,7 +59,7 @@ function* shareEqualLists<T>(owners: readonly T[], get: (owner: T) => readonly s
  * previous snapshot itself, so that is collected as soon as the new one replaces it.
  */
 export interface Reuse {
-  /** The previous bases by ID, whose folded names are taken over where the name is unchanged. */
+  /** The previous bases in ID order, whose folded names are taken over where the name is unchanged. */
   bases: readonly PackageBase[];
   /** The previous packages, whose folded texts are taken over where the text is unchanged. */
   packagesById: ReadonlyMap<number, Package>;
@@ -171,7 +172,7 @@ export class Snapshot {
       const [relationsStart, relationsEnd] = relations.range(p.id);
       // Folding is a good part of a build; most names and descriptions did not change.
       // A package named like its base shares the base's folded name, and split packages
-      // mostly share their description with the sibling before them.
+      // often share their description with the sibling before them.
       const previous = reuse?.packagesById.get(p.id);
       const sibling = base.packages[base.packages.length - 1];
       const pkg: Package = {
