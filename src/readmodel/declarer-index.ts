@@ -75,6 +75,25 @@ export class DeclarerIndex {
     return new DeclarerIndex(groups, offsets, members.slice(0, offsets[counts.length]));
   }
 
+  /**
+   * The same groups over another snapshot's objects for the same packages: a rebuild
+   * whose declaration rows and visible packages did not change (a new description, say)
+   * swaps the packages and keeps everything else, which is most of what a build allocates.
+   */
+  *withPackages(resolve: (packageId: number) => Package): Steps<DeclarerIndex> {
+    const members = new Array<Package>(this.members.length);
+    for (let i = 0; i < members.length; i++) {
+      if (i % STEP === 0) yield;
+      members[i] = resolve(this.members[i]!.id);
+    }
+    return new DeclarerIndex(this.groups, this.offsets, members);
+  }
+
+  /** Whether this index was made from `other` by withPackages() (or is it). */
+  sharesGroupsWith(other: DeclarerIndex): boolean {
+    return this.offsets === other.offsets;
+  }
+
   /** The packages declaring `type` on `name`, compared under the collation: a new array each call. */
   declaring(type: string, name: string): Package[] {
     const group = this.groups.get(equalityKey(type))?.get(equalityKey(name));

@@ -69,6 +69,10 @@ export interface Reuse {
   sortedByNamePositions: Int32Array;
   nameIndex: TrigramIndex | undefined;
   nameDescriptionIndex: TrigramIndex | undefined;
+  /** The previous declaration tables: kept, with each package's rows, while the rows are the same. */
+  tables: Package["tables"];
+  /** Kept, with this snapshot's packages, while the rows and the visible packages are the same. */
+  declarers: DeclarerIndex;
 }
 
 export class Snapshot {
@@ -96,6 +100,7 @@ export class Snapshot {
   private readonly packagesByGroup = new Map<string, Package[]>();
   private readonly basesByKeyword = new Map<string, Set<PackageBase>>();
   private declarers!: DeclarerIndex;
+  private tables!: Package["tables"];
   private readonly scanOrders = new Map<ScanOrder, Package[]>();
   private readonly ranks = new Map<ScanOrder, Map<Package, number>>();
 
@@ -159,21 +164,23 @@ export class Snapshot {
     }
     this.bases = yield* sortInSteps([...basesById.values()], byId);
 
-    const depends = yield* groupByPackage(rows.depends);
-    const relations = yield* groupByPackage(rows.relations);
-    const tables = { depends: depends.table, relations: relations.table };
+    // A table that was not read again is the same object as before. While no package is
+    // new, each package's rows are where they were: the previous package says where.
+    const known = reuse !== undefined && rows.packages.every((p) => reuse.packagesById.has(p.id));
+    const depends = known && reuse.tables.depends.columns === rows.depends ? undefined : yield* groupByPackage(rows.depends);
+    const relations = known && reuse.tables.relations.columns === rows.relations ? undefined : yield* groupByPackage(rows.relations);
+    const tables = { depends: depends?.table ?? reuse!.tables.depends, relations: relations?.table ?? reuse!.tables.relations };
+    this.tables = tables;
     const packages: Package[] = [];
     for (let i = 0; i < rows.packages.length; i++) {
       const p = rows.packages[i]!;
       if (i % STEP === 0) yield;
       const base = basesById.get(p.baseId);
       if (!base) continue; // the foreign key makes this impossible; stay safe if it is dropped
-      const [dependsStart, dependsEnd] = depends.range(p.id);
-      const [relationsStart, relationsEnd] = relations.range(p.id);
+      const previous = reuse?.packagesById.get(p.id);
       // Folding is a good part of a build; most names and descriptions did not change.
       // A package named like its base shares the base's folded name, and split packages
       // often share their description with the sibling before them.
-      const previous = reuse?.packagesById.get(p.id);
       const sibling = base.packages[base.packages.length - 1];
       const pkg: Package = {
         id: p.id,
@@ -191,10 +198,10 @@ export class Snapshot {
                 ? ""
                 : fold(p.description),
         base,
-        dependsStart,
-        dependsEnd,
-        relationsStart,
-        relationsEnd,
+        dependsStart: depends ? depends.start(p.id) : previous!.dependsStart,
+        dependsEnd: depends ? depends.end(p.id) : previous!.dependsEnd,
+        relationsStart: relations ? relations.start(p.id) : previous!.relationsStart,
+        relationsEnd: relations ? relations.end(p.id) : previous!.relationsEnd,
         tables,
         groups: NONE,
         licenses: NONE,
@@ -207,7 +214,7 @@ export class Snapshot {
     this.packages = yield* sortInSteps(packages, byId);
     for (let i = 0; i < this.bases.length; i++) {
       const base = this.bases[i]!;
-      base.packages = trimmed(base.packages.sort(byId));
+      base.packages = trimmed(inOrder(base.packages, byId));
       if (i % STEP === 0) yield;
     }
 
@@ -236,13 +243,14 @@ export class Snapshot {
       base.keywords = withItem(base.keywords, k.name);
       addTo(this.basesByKeyword, equalityKeyOfFolded(foldKeyword(k.name)), base);
     }
+    const byFoldedKeyword = (a: string, b: string) => compareFolded(foldKeyword(a), foldKeyword(b));
     // Each keyword's bases in ID order, so a search walks them in the answer's order (the
     // rows mostly come in that order already).
     yield* forEachInSteps([...this.basesByKeyword], ([key, bases]) => {
       if (bases.size > 1 && !inIdOrder(bases)) this.basesByKeyword.set(key, new Set([...bases].sort(byId)));
     });
     yield* forEachInSteps(this.bases, (base) => {
-      if (base.keywords.length > 1) base.keywords = base.keywords.slice().sort((a, b) => compareFolded(foldKeyword(a), foldKeyword(b)));
+      if (base.keywords.length > 1) base.keywords = trimmed(inOrder(base.keywords as string[], byFoldedKeyword));
     });
     yield* forEachInSteps(yield* sortedLinks(rows.comaintainers), (c) => {
       const base = basesById.get(c.ownerId);
@@ -275,10 +283,14 @@ export class Snapshot {
 
     this.nameScan = yield* this.scanOrderSteps(this.plans.nameSearch);
     this.orphanScan = yield* filterInSteps(yield* this.scanOrderSteps(this.plans.orphanSearch), (p) => p.base.maintainer === null);
-    this.declarers = yield* DeclarerIndex.build([rows.depends, rows.relations], (id) => {
-      const pkg = this.packagesById.get(id);
-      return pkg?.base.visible ? pkg : undefined;
-    });
+    const sameDeclarations =
+      reuse !== undefined && depends === undefined && relations === undefined && sameVisiblePackages(this.packages, reuse);
+    this.declarers = sameDeclarations
+      ? yield* reuse.declarers.withPackages((id) => this.packagesById.get(id)!)
+      : yield* DeclarerIndex.build([rows.depends, rows.relations], (id) => {
+          const pkg = this.packagesById.get(id);
+          return pkg?.base.visible ? pkg : undefined;
+        });
 
     // An upload that adds or removes no package keeps every document number: the text
     // indexes are carried over, with the few documents whose text changed beside them.
@@ -493,6 +505,8 @@ export class Snapshot {
       sortedByNamePositions: this.sortedByNamePositions,
       nameIndex: this.nameIndexValue,
       nameDescriptionIndex: this.nameDescIndexValue,
+      tables: this.tables,
+      declarers: this.declarers,
     };
   }
 
@@ -504,7 +518,7 @@ export class Snapshot {
  */
 function* groupByPackage(
   columns: DeclarationColumns,
-): Steps<{ table: DeclarationTable; range(packageId: number): [number, number] }> {
+): Steps<{ table: DeclarationTable; start(packageId: number): number; end(packageId: number): number }> {
   const { packageIds } = columns;
   const counts = new Map<number, number>();
   // Counted a run at a time: a package's rows mostly follow one another.
@@ -534,10 +548,9 @@ function* groupByPackage(
   }
   return {
     table: { columns, order },
-    range(packageId) {
-      const start = starts.get(packageId);
-      return start === undefined ? [0, 0] : [start, start + counts.get(packageId)!];
-    },
+    start: (packageId) => starts.get(packageId) ?? 0,
+    // Past the loop above, `next` holds where each package's rows end.
+    end: (packageId) => next.get(packageId) ?? 0,
   };
 }
 
@@ -558,8 +571,30 @@ function changedDocuments(a: readonly Package[], b: readonly Package[]): { names
   return { names, texts };
 }
 
+/** Whether the same packages are visible as in the snapshot `previous` came from. */
+function sameVisiblePackages(packages: readonly Package[], previous: Reuse): boolean {
+  let visible = 0;
+  for (const pkg of packages) {
+    if (!pkg.base.visible) continue;
+    visible++;
+    if (previous.packagesById.get(pkg.id)?.base.visible !== true) return false;
+  }
+  // nameScan holds every visible package once.
+  return visible === previous.nameScan.length;
+}
+
 function sortedLinks(links: readonly NamedLink[]): Steps<NamedLink[]> {
   return sortInSteps([...links], (a, b) => a.ownerId - b.ownerId || a.rank - b.rank);
+}
+
+/**
+ * `list` sorted in place, unless it is in order already: Array.prototype.sort allocates
+ * even for a list of one, and per base that was a tenth of what a rebuild allocated
+ * (rows arrive in key order, so most lists are in order).
+ */
+function inOrder<T>(list: T[], compare: (a: T, b: T) => number): T[] {
+  for (let i = 1; i < list.length; i++) if (compare(list[i - 1]!, list[i]!) > 0) return list.sort(compare);
+  return list;
 }
 
 function inIdOrder(items: Iterable<{ id: number }>): boolean {

@@ -112,6 +112,37 @@ describe("rebuilding the snapshot while requests are answered", () => {
     expect(removed.nameDescriptionIndex).not.toBe(first.nameDescriptionIndex);
   });
 
+  it("carries the dependency index over while the declarations and the visible packages are the same", () => {
+    const first = runAtOnce(Snapshot.build(rows, plans, 0));
+    const rebuilt = (changedRows: SourceRows) => {
+      const carried = runAtOnce(Snapshot.build(changedRows, plans, 0, first.reusable()));
+      expect(contents(carried)).toEqual(contents(runAtOnce(Snapshot.build(changedRows, plans, 0))));
+      return carried;
+    };
+    const carriedOver = (s: Snapshot) => s.reusable().declarers.sharesGroupsWith(first.reusable().declarers);
+    const declaredName = (s: Snapshot) => {
+      const pkg = s.packages.find((p) => p.base.visible && p.dependsEnd > p.dependsStart)!;
+      return [...declarationsOf(pkg)][0]!;
+    };
+
+    const described = rebuilt({ ...rows, packages: rows.packages.map((p) => ({ ...p, description: `${p.description ?? ""}!` })) });
+    expect(carriedOver(described)).toBe(true);
+    expect(described.reusable().tables).toEqual(first.reusable().tables);
+    // The index hands out this snapshot's packages, not the previous one's.
+    const { type, name } = declaredName(described);
+    const declaring = described.packagesDeclaring(type, name);
+    expect(declaring.length).toBeGreaterThan(0);
+    for (const pkg of declaring) expect(pkg).toBe(described.packageById(pkg.id));
+
+    // A base hidden (no packager) or declarations read again: built afresh.
+    const hiddenBase = first.packageById(declaring[0]!.id)!.base.id;
+    const hidden = rebuilt({ ...rows, bases: rows.bases.map((b) => (b.id === hiddenBase ? { ...b, packagerUID: null } : b)) });
+    expect(carriedOver(hidden)).toBe(false);
+    const reread = rebuilt({ ...rows, depends: { ...rows.depends } });
+    expect(carriedOver(reread)).toBe(false);
+    expect(reread.reusable().tables.depends).not.toBe(first.reusable().tables.depends);
+  });
+
   it("takes over the rows that did not change when a table is read again", async () => {
     const sql = await mysql.createConnection(db.url);
     const [[pkg]] = await sql.query<mysql.RowDataPacket[]>(
