@@ -1,8 +1,8 @@
 /**
  * The results table (Markdown, so a run can go into docs/performance.md as printed) and
  * the targets of issue 8. Throughput targets are ratios to the ceiling measured in the
- * same run, just before each cell, because absolute figures depend on the machine (and
- * on a shared machine, on the minute); they were derived from the
+ * same run, just before and just after each cell, because absolute figures depend on the
+ * machine (and on a shared machine, on the minute); they were derived from the
  * Go service's figures on a 2-core machine over the ceiling there (49,268 req/s).
  */
 import { availableParallelism, cpus, loadavg } from "node:os";
@@ -45,7 +45,7 @@ export interface Cell {
   subject: string;
   connections: number;
   load: LoadResult;
-  /** The ceiling's requests/s at the same connections, measured just before this cell. */
+  /** The ceiling's requests/s at the same connections: the higher of the cells just before and after this one. */
   ceilingRps: number;
   /** The service's use of the database during the cell (none for the ceiling). */
   db?: DatabaseUse;
