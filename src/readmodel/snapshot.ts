@@ -73,7 +73,12 @@ export interface Reuse {
   tables: Package["tables"];
   /** Kept, with this snapshot's packages, while the rows and the visible packages are the same. */
   declarers: DeclarerIndex;
+  /** The previous sorted orders of the visible bases, as positions in `bases`. */
+  baseOrders: ReadonlyMap<BaseOrder, Int32Array>;
 }
+
+/** The orders of the visible bases that need a sort: by folded name, and by packager (a scan order). */
+type BaseOrder = "name" | "packager";
 
 export class Snapshot {
   // Set once while the snapshot is built (see build()), never after.
@@ -102,6 +107,7 @@ export class Snapshot {
   private declarers!: DeclarerIndex;
   private tables!: Package["tables"];
   private readonly scanOrders = new Map<ScanOrder, Package[]>();
+  private baseOrders = new Map<BaseOrder, Int32Array>();
   private readonly ranks = new Map<ScanOrder, Map<Package, number>>();
 
   private constructor(
@@ -281,6 +287,9 @@ export class Snapshot {
     yield* trimValues(this.packagesByComaintainer);
     yield* trimValues(this.packagesByGroup);
 
+    // A base order is a permutation of positions in `bases`, which stands while every base
+    // keeps its ID, name and packager (visibility follows the packager).
+    if (reuse && sameBaseKeys(this.bases, reuse.bases)) this.baseOrders = new Map(reuse.baseOrders);
     this.nameScan = yield* this.scanOrderSteps(this.plans.nameSearch);
     this.orphanScan = yield* filterInSteps(yield* this.scanOrderSteps(this.plans.orphanSearch), (p) => p.base.maintainer === null);
     const sameDeclarations =
@@ -320,10 +329,22 @@ export class Snapshot {
       if (i % STEP === 0) yield;
     }
     this.sortedByNameValue = sorted;
-    this.basesByNameValue = yield* sortInSteps(
-      this.bases.filter((b) => b.visible),
-      (a, b) => compareFolded(a.nameFold, b.nameFold),
-    );
+    this.basesByNameValue = yield* this.visibleBasesIn("name");
+  }
+
+  /** The visible bases in `order`: sorted once, then taken from the positions kept. */
+  private *visibleBasesIn(order: BaseOrder): Steps<PackageBase[]> {
+    const bases = this.bases;
+    let positions = this.baseOrders.get(order);
+    if (!positions) {
+      const visible: number[] = [];
+      for (let i = 0; i < bases.length; i++) if (bases[i]!.visible) visible.push(i);
+      const compare: (a: PackageBase, b: PackageBase) => number =
+        order === "name" ? (a, b) => compareFolded(a.nameFold, b.nameFold) : (a, b) => a.packagerUID! - b.packagerUID! || a.id - b.id;
+      positions = Int32Array.from(yield* sortInSteps(visible, (a, b) => compare(bases[a]!, bases[b]!)));
+      this.baseOrders.set(order, positions);
+    }
+    return Array.from(positions, (i) => bases[i]!);
   }
 
   /** Visible packages in the order a plan driven by the given index walks them. */
@@ -337,8 +358,7 @@ export class Snapshot {
     if (order === "package") {
       list = yield* filterInSteps(this.packages, (p) => p.base.visible);
     } else {
-      const bases = yield* filterInSteps(this.bases, (b) => b.visible);
-      if (order === "packager") yield* sortInSteps(bases, (a, b) => a.packagerUID! - b.packagerUID! || a.id - b.id);
+      const bases = order === "packager" ? yield* this.visibleBasesIn("packager") : yield* filterInSteps(this.bases, (b) => b.visible);
       const packages: Package[] = [];
       yield* forEachInSteps(bases, (b) => packages.push(...b.packages));
       list = packages;
@@ -507,6 +527,7 @@ export class Snapshot {
       nameDescriptionIndex: this.nameDescIndexValue,
       tables: this.tables,
       declarers: this.declarers,
+      baseOrders: this.baseOrders,
     };
   }
 
@@ -569,6 +590,17 @@ function changedDocuments(a: readonly Package[], b: readonly Package[]): { names
     if (nameChanged || a[i]!.descriptionFold !== b[i]!.descriptionFold) texts.push(i);
   }
   return { names, texts };
+}
+
+/** Whether two base lists (in ID order) hold the same IDs with the same names and packagers. */
+function sameBaseKeys(bases: readonly PackageBase[], previous: readonly PackageBase[]): boolean {
+  if (bases.length !== previous.length) return false;
+  for (let i = 0; i < bases.length; i++) {
+    const a = bases[i]!;
+    const b = previous[i]!;
+    if (a.id !== b.id || a.name !== b.name || a.packagerUID !== b.packagerUID) return false;
+  }
+  return true;
 }
 
 /** Whether the same packages are visible as in the snapshot `previous` came from. */

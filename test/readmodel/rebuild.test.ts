@@ -40,6 +40,7 @@ function contents(s: Snapshot) {
     bases: s.bases.map((b) => [b.id, ids(b.packages), b.pendingRequests]),
     nameScan: ids(s.nameScan),
     orphanScan: ids(s.orphanScan),
+    packagerScan: ids(s.scanOrder("packager")),
     sortedByName: ids(s.packagesSortedByName),
     basesByName: ids(s.basesSortedByName),
     declarers: names.map((key) => {
@@ -112,8 +113,9 @@ describe("rebuilding the snapshot while requests are answered", () => {
     expect(removed.nameDescriptionIndex).not.toBe(first.nameDescriptionIndex);
   });
 
-  it("carries the dependency index over while the declarations and the visible packages are the same", () => {
+  it("carries the dependency index and the base orders over while what they depend on is the same", () => {
     const first = runAtOnce(Snapshot.build(rows, plans, 0));
+    first.scanOrder("packager");
     const rebuilt = (changedRows: SourceRows) => {
       const carried = runAtOnce(Snapshot.build(changedRows, plans, 0, first.reusable()));
       expect(contents(carried)).toEqual(contents(runAtOnce(Snapshot.build(changedRows, plans, 0))));
@@ -128,6 +130,9 @@ describe("rebuilding the snapshot while requests are answered", () => {
     const described = rebuilt({ ...rows, packages: rows.packages.map((p) => ({ ...p, description: `${p.description ?? ""}!` })) });
     expect(carriedOver(described)).toBe(true);
     expect(described.reusable().tables).toEqual(first.reusable().tables);
+    // So are the bases' sorted orders, kept as positions.
+    expect(described.reusable().baseOrders.get("name")).toBe(first.reusable().baseOrders.get("name"));
+    expect(described.reusable().baseOrders.get("packager")).toBe(first.reusable().baseOrders.get("packager"));
     // The index hands out this snapshot's packages, not the previous one's.
     const { type, name } = declaredName(described);
     const declaring = described.packagesDeclaring(type, name);
@@ -138,6 +143,7 @@ describe("rebuilding the snapshot while requests are answered", () => {
     const hiddenBase = first.packageById(declaring[0]!.id)!.base.id;
     const hidden = rebuilt({ ...rows, bases: rows.bases.map((b) => (b.id === hiddenBase ? { ...b, packagerUID: null } : b)) });
     expect(carriedOver(hidden)).toBe(false);
+    expect(hidden.reusable().baseOrders.get("name")).not.toBe(first.reusable().baseOrders.get("name"));
     const reread = rebuilt({ ...rows, depends: { ...rows.depends } });
     expect(carriedOver(reread)).toBe(false);
     expect(reread.reusable().tables.depends).not.toBe(first.reusable().tables.depends);
