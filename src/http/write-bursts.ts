@@ -27,11 +27,7 @@ export function writeInBursts<Args extends unknown[]>(
         resolve();
       }),
     ));
-  return (...args) => {
-    const response = fetch(...args);
-    // Waiting on the answer itself, not beside it: a failure is then handled at once
-    // rather than sitting unhandled (which Node treats as fatal) until the turn ends.
-    if (response instanceof Promise) return response.then((made) => endOfTurn().then(() => made));
-    return endOfTurn().then(() => response);
-  };
+  // Waiting on the answer itself, not beside it: a failure is then handled at once
+  // rather than sitting unhandled (which Node treats as fatal) until the turn ends.
+  return (...args) => Promise.resolve(fetch(...args)).then((made) => endOfTurn().then(() => made));
 }
