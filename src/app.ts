@@ -10,6 +10,7 @@ import type { Database } from "./db/client.js";
 import { silentLogger, type Logger } from "./http/logging.js";
 import { createMetrics, databasePools, type Metrics } from "./http/metrics.js";
 import { observeRequests } from "./http/observe.js";
+import { Deadlines, RequestTimeout, timeoutResponse } from "./http/timeout.js";
 import { ReadModel } from "./readmodel/store.js";
 import { healthRoutes } from "./routes/health.js";
 import { legacySiteRoutes } from "./routes/legacy-site.js";
@@ -60,12 +61,13 @@ export function createApp(options: CreateAppOptions): App {
       options.onError,
     ),
     encoder: new RowEncoder(config.SNAPSHOT_URI),
+    deadlines: new Deadlines(config.REQUEST_TIMEOUT_MS),
   };
 
   const metrics = options.metrics ?? createMetrics({ pools: databasePools(db) });
 
   const hono = new Hono<AppEnv>();
-  hono.use("*", observeRequests({ deps, logger: options.logger ?? silentLogger, metrics, timeoutMs: config.REQUEST_TIMEOUT_MS }));
+  hono.use("*", observeRequests({ deps, logger: options.logger ?? silentLogger, metrics }));
   hono.route("/", healthRoutes());
   hono.route("/", metricsRoutes(metrics));
   hono.route("/", openApiRoutes());
@@ -73,6 +75,7 @@ export function createApp(options: CreateAppOptions): App {
   hono.route("/", legacySiteRoutes());
   hono.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse();
+    if (error instanceof RequestTimeout) return timeoutResponse();
     options.onError?.(error);
     return c.json({ error: "Internal error." }, 500);
   });

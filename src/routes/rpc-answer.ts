@@ -1,10 +1,13 @@
 /**
  * The common tail of every RPC route: wait for the read model, work out the client's
- * address for the rate limit, answer with the configured profile, send the bytes.
+ * address for the rate limit, answer with the configured profile, send the bytes. What
+ * may wait on the database (the first snapshot, the rate limit, a plan probe) is held to
+ * the request's deadline.
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.js";
 import { requestHeader, requestTarget } from "../http/request-target.js";
+import { waitWithinDeadline } from "../http/timeout.js";
 import { clientAddress } from "../rpc/client-address.js";
 import { answerCurrent, errorObject } from "../rpc/current.js";
 import { encodeCurrent } from "../rpc/current-json.js";
@@ -21,7 +24,7 @@ export async function answerRpc(c: Context<AppEnv>, params: RpcParams): Promise<
   const deps = c.get("deps");
   const type = params.values.get("type");
   c.set("rpcType", typeof type === "string" && KNOWN_TYPES.has(type) ? type : "other");
-  const snapshot = deps.readModel.current() ?? (await deps.readModel.ready(FIRST_SNAPSHOT_WAIT_MS));
+  const snapshot = deps.readModel.current() ?? (await waitWithinDeadline(c, deps.readModel.ready(FIRST_SNAPSHOT_WAIT_MS)));
   if (!snapshot) return send(c, unavailable(deps.config.RPC_PROFILE, params));
 
   // The client's address is worked out only when the limit asks for it: not at all
@@ -33,7 +36,7 @@ export async function answerRpc(c: Context<AppEnv>, params: RpcParams): Promise<
       { realIp: requestHeader(c, "x-real-ip"), forwardedFor: requestHeader(c, "x-forwarded-for") },
       deps.config.TRUSTED_PROXIES,
     );
-    return deps.rateLimiter.isLimited(address, Math.floor(deps.clock.now() / 1000));
+    return waitWithinDeadline(c, deps.rateLimiter.isLimited(address, Math.floor(deps.clock.now() / 1000)));
   };
   const ifNoneMatch = requestHeader(c, "if-none-match");
   const maxResults = deps.config.MAX_RPC_RESULTS;
@@ -47,7 +50,7 @@ export async function answerRpc(c: Context<AppEnv>, params: RpcParams): Promise<
           maxResults,
           rateLimited,
           ifNoneMatch,
-          dependencyOrder: (type, name) => deps.readModel.dependencyOrder(snapshot, type, name),
+          dependencyOrder: (type, name) => waitWithinDeadline(c, deps.readModel.dependencyOrder(snapshot, type, name)),
         });
   return send(c, response);
 }

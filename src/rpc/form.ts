@@ -4,7 +4,9 @@
  * endpoints.
  */
 import type { Context } from "hono";
+import type { AppEnv } from "../app-env.js";
 import { requestHeader } from "../http/request-target.js";
+import { waitWithinDeadline } from "../http/timeout.js";
 import { parseQueryString, type PhpArray } from "../php/query-string.js";
 
 /** Bodies larger than this are not read: no RPC request needs more. */
@@ -12,10 +14,11 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 export class BodyError extends Error {}
 
-async function readBytes(c: Context): Promise<Buffer> {
+async function readBytes(c: Context<AppEnv>): Promise<Buffer> {
   const declared = Number(requestHeader(c, "content-length") ?? "0");
   if (declared > MAX_BODY_BYTES) throw new BodyError("Request body too large.");
-  const body = Buffer.from(await c.req.arrayBuffer());
+  // A client may send its body as slowly as it likes.
+  const body = Buffer.from(await waitWithinDeadline(c, c.req.arrayBuffer()));
   if (body.length > MAX_BODY_BYTES) throw new BodyError("Request body too large.");
   return body;
 }
@@ -25,13 +28,13 @@ function mediaType(c: Context): string {
 }
 
 /** The form fields of a URL-encoded body, or null when the body is not a form. */
-export async function readForm(c: Context): Promise<PhpArray | null> {
+export async function readForm(c: Context<AppEnv>): Promise<PhpArray | null> {
   if (mediaType(c) !== "application/x-www-form-urlencoded") return null;
   return parseQueryString((await readBytes(c)).toString("latin1"));
 }
 
 /** A JSON body, or undefined when the request did not send JSON. */
-export async function readJson(c: Context): Promise<unknown> {
+export async function readJson(c: Context<AppEnv>): Promise<unknown> {
   if (mediaType(c) !== "application/json") return undefined;
   const text = (await readBytes(c)).toString("utf8");
   try {

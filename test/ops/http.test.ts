@@ -136,6 +136,23 @@ describe("operations endpoints and middleware", () => {
     await app.deps.readModel.stop();
   });
 
+  it("answers a form whose body never finishes with the same 503 once REQUEST_TIMEOUT_MS has passed", async () => {
+    const { app, lines } = await appFor({ config: { REQUEST_TIMEOUT_MS: 100 } });
+    const trickle = new ReadableStream<Uint8Array>({ start: (controller) => controller.enqueue(new TextEncoder().encode("v=5&type=")) });
+    const started = Date.now();
+    const response = await app.hono.request("/rpc/", {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: trickle,
+      duplex: "half",
+    } as RequestInit);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ error: "The request took too long. Please try again later." });
+    expect(lines.find((l) => l.msg === "request")).toMatchObject({ status: 503, method: "POST" });
+    await app.deps.readModel.stop();
+  });
+
   it("answers an unknown path with the legacy site's 404 page", async () => {
     const { app } = await appFor();
     const response = await get(app, "/nope");
