@@ -8,6 +8,7 @@ import { compareFolded, equalityKey, equalityKeyOfFolded, fold } from "../collat
 import type { DeclarationColumns, NamedLink, SourceRows, UserRow } from "./load.js";
 import { filterInSteps, forEachInSteps, mapInSteps, runAtOnce, sortInSteps, STEP, type Steps } from "./steps.js";
 import { DeclarerIndex } from "./declarer-index.js";
+import { NO_NAMES, sortedNamesInSteps, type SortedNames } from "./sorted-names.js";
 import { TrigramIndex } from "./text-index.js";
 import type { BaseRow, DeclarationTable, DependencyOrder, Package, PackageBase, ScanOrder, ScanPlans } from "./types.js";
 
@@ -90,10 +91,11 @@ export class Snapshot {
   private userCount = 0;
   private nameIndexValue: TrigramIndex | undefined;
   private nameDescIndexValue: TrigramIndex | undefined;
-  private sortedByNameValue: readonly Package[] = [];
-  /** The positions in nameScan of sortedByNameValue's packages. */
+  /** Visible packages' and bases' names under the collation, for `ORDER BY Name`. */
+  packageNames: SortedNames = NO_NAMES;
+  baseNames: SortedNames = NO_NAMES;
+  /** The positions in nameScan of the packages in name order. */
   private sortedByNamePositions: Int32Array = new Int32Array(0);
-  private basesByNameValue: readonly PackageBase[] = [];
 
   private readonly packagesById = new Map<number, Package>();
   private readonly packagesByName = new Map<string, Package>();
@@ -328,8 +330,8 @@ export class Snapshot {
       sorted[i] = scan[positions[i]!]!;
       if (i % STEP === 0) yield;
     }
-    this.sortedByNameValue = sorted;
-    this.basesByNameValue = yield* this.visibleBasesIn("name");
+    this.packageNames = yield* sortedNamesInSteps(sorted);
+    this.baseNames = yield* sortedNamesInSteps(yield* this.visibleBasesIn("name"));
   }
 
   /** The visible bases in `order`: sorted once, then taken from the positions kept. */
@@ -456,15 +458,6 @@ export class Snapshot {
 
   get nameDescriptionIndex(): TrigramIndex {
     return this.nameDescIndexValue!;
-  }
-
-  /** Visible packages by name under the collation, for `ORDER BY Name`. */
-  get packagesSortedByName(): readonly Package[] {
-    return this.sortedByNameValue;
-  }
-
-  get basesSortedByName(): readonly PackageBase[] {
-    return this.basesByNameValue;
   }
 
   /**

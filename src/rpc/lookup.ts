@@ -5,7 +5,8 @@
 import { compareFolded } from "../collation/general-ci.js";
 import { compileLike, escapeLikeWildcards, type LikePattern } from "../collation/like.js";
 import type { Snapshot } from "../readmodel/snapshot.js";
-import type { DependencyOrder, Package, PackageBase } from "../readmodel/types.js";
+import type { SortedNames } from "../readmodel/sorted-names.js";
+import type { DependencyOrder, Package } from "../readmodel/types.js";
 import type { TrigramIndex } from "../readmodel/text-index.js";
 
 /** `Packages.Name LIKE '%term%'` (and `OR Description LIKE ...` with descriptions). */
@@ -127,38 +128,37 @@ const SUGGEST_LIMIT = 20;
  * `Name LIKE 'prefix%' ... ORDER BY Name LIMIT 20` over a list sorted by collation. The
  * legacy RPC escaped the argument's wildcards; current aurweb does not.
  */
-function suggestFrom<T extends { nameFold: string; name: string }>(sorted: readonly T[], prefix: string, escape: boolean): string[] {
+function suggestFrom({ folds, names }: SortedNames, prefix: string, escape: boolean): string[] {
   const pattern = compileLike(`${escape ? escapeLikeWildcards(prefix) : prefix}%`);
   const out: string[] = [];
   if (pattern.prefix !== null) {
     const key = pattern.prefix;
     let lo = 0;
-    let hi = sorted.length;
+    let hi = folds.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (compareFolded(sorted[mid]!.nameFold, key) < 0) lo = mid + 1;
+      if (compareFolded(folds[mid]!, key) < 0) lo = mid + 1;
       else hi = mid;
     }
     // The order ignores trailing spaces and LIKE does not: names equal to the prefix
     // but for its trailing spaces sort among the matches without matching.
-    for (let i = lo; i < sorted.length && out.length < SUGGEST_LIMIT; i++) {
-      const fold = sorted[i]!.nameFold;
-      if (fold.startsWith(key)) out.push(sorted[i]!.name);
+    for (let i = lo; i < folds.length && out.length < SUGGEST_LIMIT; i++) {
+      const fold = folds[i]!;
+      if (fold.startsWith(key)) out.push(names[i]!);
       else if (compareFolded(fold, key) !== 0) break;
     }
     return out;
   }
-  for (const item of sorted) {
-    if (out.length >= SUGGEST_LIMIT) break;
-    if (pattern.matches(item.nameFold)) out.push(item.name);
+  for (let i = 0; i < folds.length && out.length < SUGGEST_LIMIT; i++) {
+    if (pattern.matches(folds[i]!)) out.push(names[i]!);
   }
   return out;
 }
 
 export function suggestPackages(snapshot: Snapshot, prefix: string, escape = true): string[] {
-  return suggestFrom(snapshot.packagesSortedByName, prefix, escape);
+  return suggestFrom(snapshot.packageNames, prefix, escape);
 }
 
 export function suggestBases(snapshot: Snapshot, prefix: string, escape = true): string[] {
-  return suggestFrom<PackageBase>(snapshot.basesSortedByName, prefix, escape);
+  return suggestFrom(snapshot.baseNames, prefix, escape);
 }

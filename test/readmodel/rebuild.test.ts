@@ -41,8 +41,8 @@ function contents(s: Snapshot) {
     nameScan: ids(s.nameScan),
     orphanScan: ids(s.orphanScan),
     packagerScan: ids(s.scanOrder("packager")),
-    sortedByName: ids(s.packagesSortedByName),
-    basesByName: ids(s.basesSortedByName),
+    packageNames: s.packageNames,
+    baseNames: s.baseNames,
     declarers: names.map((key) => {
       const [type, name] = key.split("\u0000") as [string, string];
       return ids(s.packagesDeclaring(type, name));
