@@ -60,23 +60,32 @@ function matchFrom(tokens: Token[], t: number, s: string, i: number): boolean {
   return i === s.length;
 }
 
+const SPECIAL = /[%_\\]/;
+
 export function compileLike(pattern: string): LikePattern {
+  // Nearly every pattern the RPC builds is `literal%` (suggest) or `%literal%` (search)
+  // around a literal without special characters: those need no tokenizing.
+  if (pattern.length > 1 && pattern.endsWith("%")) {
+    const contains = pattern.startsWith("%");
+    const literal = pattern.slice(contains ? 1 : 0, -1);
+    if (literal !== "" && !SPECIAL.test(literal)) return contains ? containing(fold(literal)) : startingWith(fold(literal));
+  }
   const tokens = tokenize(pattern);
   const kinds = tokens.map((t) => t.kind).join(",");
   const firstLiteral = tokens.find((t) => t.kind === "literal");
   const text = firstLiteral?.kind === "literal" ? firstLiteral.text : "";
-  const substring = kinds === "any,literal,any" || kinds === "any" ? text : null;
-  const prefix = kinds === "literal,any" || kinds === "any" ? text : null;
-  return {
-    substring,
-    prefix,
-    matches:
-      substring !== null
-        ? (s) => s.includes(substring)
-        : prefix !== null
-          ? (s) => s.startsWith(prefix)
-          : (s) => matchFrom(tokens, 0, s, 0),
-  };
+  if (kinds === "any") return { substring: "", prefix: "", matches: () => true };
+  if (kinds === "any,literal,any") return containing(text);
+  if (kinds === "literal,any") return startingWith(text);
+  return { substring: null, prefix: null, matches: (s) => matchFrom(tokens, 0, s, 0) };
+}
+
+function containing(text: string): LikePattern {
+  return { substring: text, prefix: null, matches: (s) => s.includes(text) };
+}
+
+function startingWith(text: string): LikePattern {
+  return { substring: null, prefix: text, matches: (s) => s.startsWith(text) };
 }
 
 /** PHP's addcslashes($s, '%_'): the user's wildcards become literals, backslashes stay. */
