@@ -31,6 +31,16 @@ export function encodeString(s: string): string {
 }
 
 /**
+ * A PHP list of strings as json_encode prints it. Strings that need no escaping (nearly
+ * all package names) are checked in one pass over all of them and joined as they are.
+ */
+export function encodeStringList(strings: readonly string[]): string {
+  if (strings.length === 0) return "[]";
+  if (NEEDS_ESCAPE.test(strings.join(""))) return `[${strings.map(encodeString).join(",")}]`;
+  return `["${strings.join('","')}"]`;
+}
+
+/**
  * A PHP float as json_encode prints it: the shortest round-trip digits (as JavaScript
  * finds them too), in exponent form below 1e-4 or from 1e17 up,
  * with a ".0" on a single-digit mantissa (`1.0e-6`), and no fraction on whole numbers.

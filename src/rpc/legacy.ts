@@ -2,7 +2,7 @@
  * The legacy RPC (aurweb 5.0.0's AurJSON::handle) answered from the read model:
  * validate -> rate limit -> look up -> shape -> encode -> ETag / If-None-Match -> JSONP.
  */
-import { encodeString } from "../php/json.js";
+import { encodeStringList } from "../php/json.js";
 import { isNumeric, intval, isTruthy, looseEquals } from "../php/numeric.js";
 import { PhpArray, type PhpValue } from "../php/query-string.js";
 import type { Snapshot } from "../readmodel/snapshot.js";
@@ -138,7 +138,7 @@ class Handler {
   suggest(arg: PhpValue, bases: boolean): string {
     if (typeof arg !== "string") return errorBody(this.version, INVALID_ARGUMENTS);
     const names = bases ? lookup.suggestBases(this.ctx.snapshot, text(arg)) : lookup.suggestPackages(this.ctx.snapshot, text(arg));
-    return `[${names.map(encodeString).join(",")}]`;
+    return encodeStringList(names);
   }
 
   /** process_query(): rows up to the limit, v1's one row per license, the v1/v2 single info object. */

@@ -7,7 +7,7 @@
  * Encoded rows are cached per package: a snapshot never changes, so neither do they.
  */
 import { equalityKey } from "../collation/general-ci.js";
-import { encodeFloat, encodeString } from "../php/json.js";
+import { encodeFloat, encodeString, encodeStringList } from "../php/json.js";
 import { declarationsOf, type Package } from "../readmodel/types.js";
 
 const DECLARATION_KEYS: Record<string, string> = {
@@ -139,7 +139,7 @@ export class RowEncoder {
     if (version < 4) parts.push(`"CategoryID":1`);
     if (withDeclarations) {
       for (const [field, values] of declarationFields(pkg)) {
-        parts.push(`${encodeString(field)}:[${values.map(encodeString).join(",")}]`);
+        parts.push(`${encodeString(field)}:${encodeStringList(values)}`);
       }
       if (version >= 5) parts.push(`"Keywords":[${base.keywords.map(encodeString).join(",")}]`);
     }
