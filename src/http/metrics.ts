@@ -100,7 +100,11 @@ type MetricValue = { labels: Record<string, string | number>; value: number; met
  * and they print (and sum across cluster workers) exactly as prom-client's would.
  */
 class RequestMetrics {
-  private readonly tallies = new Map<string, Tally>();
+  /**
+   * By type, then status: both keys are looked up as they come (an interned string and a
+   * small integer), where one key made of the two was a new string to hash per request.
+   */
+  private readonly tallies = new Map<string, Map<number, Tally>>();
 
   constructor(registry: Registry) {
     const requests = this.metric(REQUESTS, "HTTP requests answered, by RPC type and status.", "counter", () => this.counts());
@@ -115,11 +119,12 @@ class RequestMetrics {
   }
 
   record(type: string, status: number, seconds: number): void {
-    const key = `${status}${type}`;
-    let tally = this.tallies.get(key);
+    let byStatus = this.tallies.get(type);
+    if (!byStatus) this.tallies.set(type, (byStatus = new Map()));
+    let tally = byStatus.get(status);
     if (!tally) {
       tally = { labels: { type, status: String(status) }, buckets: new Array<number>(DURATION_BUCKETS.length + 1).fill(0), sum: 0, count: 0 };
-      this.tallies.set(key, tally);
+      byStatus.set(status, tally);
     }
     let bucket = 0;
     while (bucket < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[bucket]!) bucket++;
@@ -140,13 +145,17 @@ class RequestMetrics {
     };
   }
 
+  private *all(): Iterable<Tally> {
+    for (const byStatus of this.tallies.values()) yield* byStatus.values();
+  }
+
   private counts(): MetricValue[] {
-    return [...this.tallies.values()].map((t) => ({ labels: t.labels, value: t.count }));
+    return [...this.all()].map((t) => ({ labels: t.labels, value: t.count }));
   }
 
   private histogram(): MetricValue[] {
     const values: MetricValue[] = [];
-    for (const t of this.tallies.values()) {
+    for (const t of this.all()) {
       let cumulative = 0;
       t.buckets.forEach((n, i) => {
         cumulative += n;
