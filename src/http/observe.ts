@@ -1,9 +1,9 @@
 /**
  * The one middleware every request passes: it gives the request an id, the app's
  * dependencies and the start its deadline counts from (http/timeout.ts), and afterwards
- * counts it in the metrics and writes its log line. One layer instead of one per concern, because at tens of
- * thousands of answers a second each extra layer of promises is a measurable share of
- * an answer served from memory.
+ * counts it in the metrics and writes its log line. One layer instead of one per concern,
+ * because at tens of thousands of answers a second each extra layer of promises is a
+ * measurable share of an answer served from memory.
  */
 import { randomUUID } from "node:crypto";
 import type { MiddlewareHandler } from "hono";

@@ -39,7 +39,7 @@ export class Deadlines {
   private readonly waiting = new Set<Waiting>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(readonly timeoutMs: number) {}
+  constructor(private readonly timeoutMs: number) {}
 
   /**
    * `work`, or a RequestTimeout once the request that started at `startedAt`
