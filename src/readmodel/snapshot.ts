@@ -324,13 +324,7 @@ export class Snapshot {
               (a, b) => compareFolded(scan[a]!.nameFold, scan[b]!.nameFold),
             ),
           );
-    const positions = this.sortedByNamePositions;
-    const sorted = new Array<Package>(positions.length);
-    for (let i = 0; i < positions.length; i++) {
-      sorted[i] = scan[positions[i]!]!;
-      if (i % STEP === 0) yield;
-    }
-    this.packageNames = yield* sortedNamesInSteps(sorted);
+    this.packageNames = yield* sortedNamesInSteps(scan, this.sortedByNamePositions);
     this.baseNames = yield* sortedNamesInSteps(yield* this.visibleBasesIn("name"));
   }
 
