@@ -45,6 +45,9 @@ const INTEGER_KEY = /^(0|-?[1-9][0-9]*)$/;
 
 function normaliseKey(key: string | number): string | number {
   if (typeof key === "number") return key;
+  // Most keys are names: one that starts with neither a digit nor "-" is no integer.
+  const first = key.charCodeAt(0);
+  if ((first < 0x30 || first > 0x39) && first !== 0x2d) return key;
   if (INTEGER_KEY.test(key)) {
     const n = Number(key);
     if (Number.isSafeInteger(n)) return n;
@@ -95,11 +98,19 @@ export function parseQueryString(query: string, maxInputVars = MAX_INPUT_VARS): 
   return result;
 }
 
+/** What a name may hold for PHP to register it as it is: no NUL, space, dot or bracket. */
+const REWRITTEN_NAME = /[\0 .[]/;
+
 function registerVariable(target: PhpArray, decodedName: string, value: string): void {
+  // `v`, `type`, `arg`, `by`: nothing below would change them.
+  if (decodedName !== "" && !REWRITTEN_NAME.test(decodedName)) {
+    target.set(decodedName, value);
+    return;
+  }
   // The name is a C string in PHP: it ends at the first NUL byte.
   const nul = decodedName.indexOf("\0");
   let name = nul === -1 ? decodedName : decodedName.slice(0, nul);
-  name = name.replace(/^ +/, "");
+  if (name.startsWith(" ")) name = name.replace(/^ +/, "");
 
   const bracket = name.indexOf("[");
   let base = bracket === -1 ? name : name.slice(0, bracket);
