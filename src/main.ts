@@ -33,12 +33,15 @@ setFlagsFromString("--heap-growing-percent=20");
 const WORKER_MALLOC_ARENAS = "2";
 
 /**
- * V8 lets a busy process's young generation grow to two 16 MB semi-spaces. Capped at 8 MB,
- * the largest worker's peak RSS over the 1,000-request mix and a package update under load
- * was 477 MB against 508 MB (`npm run bench -- --mix`, 100K packages), with throughput
- * within the drift between runs. Workers get it unless the operator gave the flag.
+ * The young generation's size trades memory for time. An answer from memory allocates
+ * about 23 KB (Node's HTTP objects, Hono's context, the answer), so a busy worker fills a
+ * semi-space many times a second and V8 stops each time to copy what is still alive.
+ * Capped at 8 MB, the cluster answered info-1 about 3-4% slower than with V8's default of
+ * 16 MB; 32 MB was not clearly faster than 16 (two rounds of alternating runs), and it took
+ * the largest worker's peak RSS over the 1,000-request mix and a package update to 496 MB
+ * of its 500 MB budget. Workers get 16 MB unless the operator gave the flag.
  */
-const WORKER_SEMI_SPACE = "--max-semi-space-size=8";
+const WORKER_SEMI_SPACE = "--max-semi-space-size=16";
 
 /** A request that shows the service answering from the sample data set. */
 const TRY_PATH = "/rpc/?v=5&type=search&arg=python3";
