@@ -36,10 +36,11 @@ const WORKER_MALLOC_ARENAS = "2";
  * The young generation's size trades memory for time. An answer from memory allocates
  * about 23 KB (Node's HTTP objects, Hono's context, the answer), so a busy worker fills a
  * semi-space many times a second and V8 stops each time to copy what is still alive.
- * Capped at 8 MB, the cluster answered info-1 about 3-4% slower than with V8's default of
- * 16 MB; 32 MB was not clearly faster than 16 (two rounds of alternating runs), and it took
- * the largest worker's peak RSS over the 1,000-request mix and a package update to 496 MB
- * of its 500 MB budget. Workers get 16 MB unless the operator gave the flag.
+ * Capped at 8 MB, the cluster answered info-1 more slowly than with V8's default of 16 MB
+ * (55,600-55,700 against 56,600-60,000 req/s in the steadier of two rounds of alternating
+ * runs); 32 MB was not clearly faster than 16, and it took the largest worker's peak RSS
+ * over the 1,000-request mix and a package update to 496 MB of its 500 MB budget. Workers
+ * get 16 MB unless the operator gave the flag.
  */
 const WORKER_SEMI_SPACE = "--max-semi-space-size=16";
 

@@ -98,7 +98,10 @@ export function parseQueryString(query: string, maxInputVars = MAX_INPUT_VARS): 
   return result;
 }
 
-/** What a name may hold for PHP to register it as it is: no NUL, space, dot or bracket. */
+/**
+ * A character that makes PHP change a name: NUL ends it, a space or dot becomes "_", "["
+ * opens an index (and leading spaces are dropped).
+ */
 const REWRITTEN_NAME = /[\0 .[]/;
 
 function registerVariable(target: PhpArray, decodedName: string, value: string): void {
