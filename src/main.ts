@@ -16,12 +16,13 @@ import { startServer } from "./server.js";
  * V8 lets the old generation grow by a factor picked from its allocation rate before it
  * collects again; answering tens of thousands of requests a second, that once put the peak
  * RSS of a worker holding 100K packages about 50 MB above its 500 MB budget, mostly in
- * garbage. The factor is capped. The Buffers of large answers count towards the same
- * limit, so a tight cap makes heavy searches mark the whole package heap again and again:
- * at 20%, two workers answering `by=depends` (668 KB answers) ran 58-63 full collections
- * over start-up and 14 s of load and answered 1,250-1,500 a second; at 50%, 19 collections
- * and 1,600-1,630 answers; uncapped, 12 and 1,600-1,680. Set before the package data is
- * loaded, in every process that runs main.ts.
+ * garbage, so the growth is capped. Too tight a cap costs heavy searches: the Buffers of
+ * large answers count towards the same limit, and every full collection marks the whole
+ * package heap. Two workers answering `by=depends` (668 KB answers), over start-up and 14 s
+ * of load: at 20%, 58-63 full collections and 1,250-1,500 answers a second; at 50%, 19 and
+ * 1,600-1,630; uncapped, 12 and 1,600-1,680. At 50% the largest worker peaked at 479 MB over
+ * the 1,000-request mix and a package update (472 MB at 20%). Set before the package data
+ * is loaded, in every process that runs main.ts.
  */
 setFlagsFromString("--heap-growing-percent=50");
 
