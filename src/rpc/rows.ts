@@ -141,7 +141,7 @@ export class RowEncoder {
       for (const [field, values] of declarationFields(pkg)) {
         parts.push(`${encodeString(field)}:${encodeStringList(values)}`);
       }
-      if (version >= 5) parts.push(`"Keywords":[${base.keywords.map(encodeString).join(",")}]`);
+      if (version >= 5) parts.push(`"Keywords":${encodeStringList(base.keywords)}`);
     }
     return `{${parts.join(",")}}`;
   }
