@@ -1,5 +1,6 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Config } from "./config.js";
-import type { NodeBindings, RequestTarget } from "./http/request-target.js";
+import type { RequestTarget } from "./http/request-target.js";
 import type { Deadlines } from "./http/timeout.js";
 import type { ReadModel } from "./readmodel/store.js";
 import type { RateLimiter } from "./rpc/rate-limit.js";
@@ -21,19 +22,29 @@ export interface AppDeps {
   deadlines: Deadlines;
 }
 
-export type AppEnv = {
-  Bindings: NodeBindings;
-  Variables: {
-    deps: AppDeps;
-    /** Set by the observing middleware; echoed in the X-Request-Id response header. */
-    requestId?: string;
-    /** performance.now() when the request reached the app; its deadline counts from here. */
-    startedAt?: number;
-    /** True once a route put the request id into its response headers itself. */
-    requestIdSent?: boolean;
-    /** The RPC `type` a route answered, for the metrics label. */
-    rpcType?: string;
-    /** The request line's target, read once (http/request-target.ts). */
-    target?: RequestTarget;
-  };
-};
+/** What the Node adapter passes with each request; nothing when the app runs in process. */
+export interface NodeBindings {
+  incoming?: IncomingMessage;
+  outgoing?: ServerResponse;
+}
+
+/**
+ * One request's bindings (`c.env`), made by the observing wrapper (http/observe.ts) before
+ * Hono sees the request. They carry what a middleware would otherwise put in the context:
+ * the app has none, so that Hono can hand a handler's Response back synchronously.
+ */
+export interface RequestBindings extends NodeBindings {
+  deps: AppDeps;
+  /** The request line's target as sent. */
+  target: RequestTarget;
+  /** Echoed in the X-Request-Id response header and the log line. */
+  requestId: string;
+  /** performance.now() when the request reached the app; its deadline counts from here. */
+  startedAt: number;
+  /** The RPC `type` a route answered, for the metrics label; "other" for anything else. */
+  rpcType: string;
+  /** True once a route put the request id into its response headers itself. */
+  requestIdSent: boolean;
+}
+
+export type AppEnv = { Bindings: RequestBindings };

@@ -10,7 +10,7 @@ import type { Config } from "./config.js";
 import type { Database } from "./db/client.js";
 import { silentLogger, type Logger } from "./http/logging.js";
 import { createMetrics, databasePools, type Metrics } from "./http/metrics.js";
-import { observeRequests } from "./http/observe.js";
+import { observeRequests, type AppFetch } from "./http/observe.js";
 import { Deadlines, RequestTimeout, timeoutResponse } from "./http/timeout.js";
 import { ReadModel } from "./readmodel/store.js";
 import { healthRoutes } from "./routes/health.js";
@@ -36,7 +36,10 @@ export interface CreateAppOptions {
 }
 
 export interface App {
-  hono: Hono<AppEnv>;
+  /** The entry point for the Node adapter: the routes, observed (http/observe.ts). */
+  fetch: AppFetch;
+  /** A request in process, as Hono's `app.request()`: a path, or a whole URL. */
+  request(input: string, init?: RequestInit): Promise<Response>;
   deps: AppDeps;
 }
 
@@ -71,7 +74,6 @@ export function createApp(options: CreateAppOptions): App {
   // `/rpc/docs` beside `/rpc/:version{v[0-9]+}/...`. Over this handful of routes
   // PatternRouter matches `/rpc/` in half the time (208 against 403 ns in process).
   const hono = new Hono<AppEnv>({ router: new PatternRouter() });
-  hono.use("*", observeRequests({ deps, logger: options.logger ?? silentLogger, metrics }));
   hono.route("/", healthRoutes());
   hono.route("/", metricsRoutes(metrics));
   hono.route("/", openApiRoutes());
@@ -83,5 +85,10 @@ export function createApp(options: CreateAppOptions): App {
     options.onError?.(error);
     return c.json({ error: "Internal error." }, 500);
   });
-  return { hono, deps };
+  const fetch = observeRequests(hono, { deps, logger: options.logger ?? silentLogger, metrics });
+  return {
+    fetch,
+    request: async (input, init) => fetch(new Request(new URL(input, "http://localhost"), init)),
+    deps,
+  };
 }

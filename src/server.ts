@@ -14,7 +14,7 @@ import type { Config } from "./config.js";
 import { createDatabase } from "./db/client.js";
 import type { Logger } from "./http/logging.js";
 import { createMetrics, databasePools } from "./http/metrics.js";
-import { writeInBursts } from "./http/write-bursts.js";
+import { handleInBursts } from "./http/write-bursts.js";
 import { RedisRateLimitStore } from "./rpc/rate-limit-redis.js";
 
 export interface ServerOptions {
@@ -43,7 +43,9 @@ const MAX_REQUEST_HEAD_BYTES = 1024 * 1024;
  * so this service reads them and answers too.
  */
 export function createHttpServer(app: App): http.Server {
-  const server = http.createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, getRequestListener(writeInBursts(app.hono.fetch)));
+  // The adapter's callback type allows HTTP/2 bindings too; this server is node:http only.
+  const listener = getRequestListener(app.fetch as Parameters<typeof getRequestListener>[0]);
+  const server = http.createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, handleInBursts(listener));
   // A request Node cannot parse (raw non-ASCII bytes in the request line, a head past the
   // limit) never reaches the app; answer it with a JSON error in the legacy shape rather
   // than Node's bare status line.

@@ -7,34 +7,25 @@ import type { IncomingMessage } from "node:http";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.js";
 
-export interface NodeBindings {
-  incoming?: IncomingMessage;
-}
-
 export interface RequestTarget {
   /** Path and query exactly as sent, bytes as latin1 characters. */
   uri: string;
   path: string;
   /** Without the `?`; empty when there is none. */
   query: string;
-  /** The TCP peer, or null when the app runs in-process (tests). */
-  peer: string | null;
 }
 
-/** Logging, routing and the rate limit each ask; the answer is worked out once per request. */
+/** Read once per request, by the observing wrapper; routing, logging and the rate limit use it. */
 export function requestTarget(c: Context<AppEnv>): RequestTarget {
-  let target = c.get("target");
-  if (!target) c.set("target", (target = readTarget(c)));
-  return target;
+  return c.env.target;
 }
 
-function readTarget(c: Context): RequestTarget {
-  const incoming = (c.env as NodeBindings | undefined)?.incoming;
+export function readTarget(request: Request, incoming: IncomingMessage | undefined): RequestTarget {
   let uri: string;
   if (incoming?.url !== undefined) {
     uri = incoming.url;
   } else {
-    const url = new URL(c.req.url);
+    const url = new URL(request.url);
     uri = url.pathname + url.search;
   }
   const q = uri.indexOf("?");
@@ -42,8 +33,12 @@ function readTarget(c: Context): RequestTarget {
     uri,
     path: q === -1 ? uri : uri.slice(0, q),
     query: q === -1 ? "" : uri.slice(q + 1),
-    peer: incoming?.socket?.remoteAddress ?? null,
   };
+}
+
+/** The TCP peer, or null when the app runs in process (tests); only the rate limit asks. */
+export function peerAddress(c: Context<AppEnv>): string | null {
+  return c.env.incoming?.socket?.remoteAddress ?? null;
 }
 
 /** The request headers the service reads. */
@@ -52,15 +47,19 @@ export type HeaderName = "x-request-id" | "x-real-ip" | "x-forwarded-for" | "if-
 /** Headers of which Node keeps the first occurrence; it joins the others' with ", ". */
 const FIRST_WINS = new Set<HeaderName>(["content-length", "content-type"]);
 
+/** A request header of the request `c` answers (see headerOf). */
+export function requestHeader(c: Context<AppEnv>, name: HeaderName): string | undefined {
+  return headerOf(c.req.raw, c.env.incoming, name);
+}
+
 /**
  * A request header as Node's `incoming.headers` would give it, read from the raw header
  * list when the app runs behind the Node adapter: `incoming.headers` is built on first
  * use, and so is the Fetch Request's Headers object, each costing more than reading the
  * few headers an answer depends on.
  */
-export function requestHeader(c: Context, name: HeaderName): string | undefined {
-  const incoming = (c.env as NodeBindings | undefined)?.incoming;
-  if (!incoming) return c.req.header(name);
+export function headerOf(request: Request, incoming: IncomingMessage | undefined, name: HeaderName): string | undefined {
+  if (!incoming) return request.headers.get(name) ?? undefined;
   const raw = incoming.rawHeaders;
   let value: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {

@@ -81,7 +81,7 @@ export class Deadlines {
 
 /** `work`, held to the deadline of the request `c` answers. */
 export function waitWithinDeadline<T>(c: Context<AppEnv>, work: Promise<T>): Promise<T> {
-  return c.var.deps.deadlines.within(work, c.var.startedAt ?? performance.now());
+  return c.env.deps.deadlines.within(work, c.env.startedAt);
 }
 
 export function timeoutResponse(): Response {

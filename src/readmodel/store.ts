@@ -12,6 +12,7 @@
  */
 import { inArray, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
+import type { MaybePromise } from "../maybe-promise.js";
 import { loadSources, SOURCES, WATCHED_TABLES, type NamedLink, type SourceName, type SourceRows } from "./load.js";
 import { probeDependencyOrder, probePlans } from "./plan.js";
 import { Snapshot } from "./snapshot.js";
@@ -83,12 +84,15 @@ export class ReadModel {
   /**
    * The row order of a dependency search for `name` (see plan.ts), asked of MariaDB once
    * per name and snapshot. Without an answer in time (database away) it is the order the
-   * snapshot's general probe found.
+   * snapshot's general probe found. Known already, it is returned at once.
    */
-  async dependencyOrder(snapshot: Snapshot, type: string, name: string): Promise<DependencyOrder> {
+  dependencyOrder(snapshot: Snapshot, type: string, name: string): MaybePromise<DependencyOrder> {
     const key = `${type}\u0000${name}`;
     const known = snapshot === this.snapshot ? this.dependencyPlans.get(key) : undefined;
-    if (known) return known;
+    return known ?? this.askDependencyOrder(snapshot, key, type, name);
+  }
+
+  private async askDependencyOrder(snapshot: Snapshot, key: string, type: string, name: string): Promise<DependencyOrder> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), PLAN_TIMEOUT_MS)));
     const order = await Promise.race([probeDependencyOrder(this.db, type, name).catch(() => undefined), timeout]);

@@ -5,7 +5,7 @@ export function healthRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get("/healthz", (c) => c.text("ok\n"));
   app.get("/readyz", (c) => {
-    const { readModel } = c.get("deps");
+    const { readModel } = c.env.deps;
     const ready = readModel.current() !== undefined && readModel.databaseReachable;
     return c.json(
       { ready, databaseReachable: readModel.databaseReachable, snapshotLoaded: readModel.current() !== undefined },

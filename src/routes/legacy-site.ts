@@ -2,14 +2,15 @@
  * Every URL the legacy PHP site could have answered: /rpc and its aliases, and the 404s
  * for everything else, so a request that fell back from PHP still gets the legacy page.
  */
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-env.js";
 import { legacyRoute } from "../http/legacy-route.js";
 import { requestTarget } from "../http/request-target.js";
+import type { MaybePromise } from "../maybe-promise.js";
 import { RPC_DOCS_PAGE } from "../pages/docs.js";
 import { notFoundPage, PHP_FILE_NOT_FOUND } from "../pages/not-found.js";
 import { BodyError, readForm } from "../rpc/form.js";
-import { parseQueryString } from "../php/query-string.js";
+import { parseQueryString, type PhpArray } from "../php/query-string.js";
 import { paramsFrom } from "../rpc/params.js";
 import { pageHeaders } from "../rpc/respond.js";
 import { answerRpc, send } from "./rpc-answer.js";
@@ -17,8 +18,8 @@ import { answerRpc, send } from "./rpc-answer.js";
 export function legacySiteRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  app.all("*", async (c) => {
-    const deps = c.get("deps");
+  app.all("*", (c): MaybePromise<Response> => {
+    const deps = c.env.deps;
     const target = requestTarget(c);
     const route = legacyRoute(target.path);
 
@@ -33,22 +34,27 @@ export function legacySiteRoutes(): Hono<AppEnv> {
     // rpc.php refused every method but GET; today's clients also POST forms, which
     // current aurweb answers like the same parameters in a query string.
     const values = parseQueryString(target.query);
-    if (c.req.method === "POST") {
-      const form = await readForm(c).catch((error: unknown) => {
+    if (c.req.method === "GET") return rpcScript(c, values);
+    if (c.req.method !== "POST") return send(c, { status: 405, headers: pageHeaders(), body: "" });
+    return readForm(c)
+      .catch((error: unknown) => {
         if (error instanceof BodyError) return null;
         throw error;
+      })
+      .then((form) => {
+        if (form) for (const [key, value] of form.entries) values.set(key, value);
+        return rpcScript(c, values);
       });
-      if (form) for (const [key, value] of form.entries) values.set(key, value);
-    } else if (c.req.method !== "GET") {
-      return send(c, { status: 405, headers: pageHeaders(), body: "" });
-    }
-    const params = paramsFrom(values);
-
-    if (params.values.get("type") === undefined && (deps.config.RPC_PROFILE === "legacy" || params.values.get("v") === undefined)) {
-      return send(c, { status: 200, headers: pageHeaders(), body: RPC_DOCS_PAGE });
-    }
-    return answerRpc(c, params);
   });
 
   return app;
+}
+
+/** rpc.php: its documentation without a `type`, the answer otherwise. */
+function rpcScript(c: Context<AppEnv>, values: PhpArray): MaybePromise<Response> {
+  const params = paramsFrom(values);
+  if (params.values.get("type") === undefined && (c.env.deps.config.RPC_PROFILE === "legacy" || params.values.get("v") === undefined)) {
+    return send(c, { status: 200, headers: pageHeaders(), body: RPC_DOCS_PAGE });
+  }
+  return answerRpc(c, params);
 }

@@ -6,8 +6,10 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.js";
-import { requestHeader, requestTarget } from "../http/request-target.js";
+import { peerAddress, requestHeader } from "../http/request-target.js";
 import { waitWithinDeadline } from "../http/timeout.js";
+import { andThen, type MaybePromise } from "../maybe-promise.js";
+import type { Snapshot } from "../readmodel/snapshot.js";
 import { clientAddress } from "../rpc/client-address.js";
 import { answerCurrent, errorObject } from "../rpc/current.js";
 import { encodeCurrent } from "../rpc/current-json.js";
@@ -15,24 +17,30 @@ import { answerLegacy, early } from "../rpc/legacy.js";
 import { LEGACY_TYPES, type RpcParams } from "../rpc/params.js";
 import type { RpcResponse } from "../rpc/respond.js";
 
-const NOT_LIMITED = Promise.resolve(false);
 const SERVICE_UNAVAILABLE = "The package database cannot be reached. Please try again later.";
 /** Before the first snapshot exists, how long a request may wait for it before a 503. */
 const FIRST_SNAPSHOT_WAIT_MS = 2500;
 
-export async function answerRpc(c: Context<AppEnv>, params: RpcParams): Promise<Response> {
-  const deps = c.get("deps");
+/** Synchronous whenever nothing has to be waited for: see maybe-promise.ts. */
+export function answerRpc(c: Context<AppEnv>, params: RpcParams): MaybePromise<Response> {
+  const deps = c.env.deps;
   const type = params.values.get("type");
-  c.set("rpcType", typeof type === "string" && KNOWN_TYPES.has(type) ? type : "other");
-  const snapshot = deps.readModel.current() ?? (await waitWithinDeadline(c, deps.readModel.ready(FIRST_SNAPSHOT_WAIT_MS)));
-  if (!snapshot) return send(c, unavailable(deps.config.RPC_PROFILE, params));
+  c.env.rpcType = typeof type === "string" && KNOWN_TYPES.has(type) ? type : "other";
+  const snapshot = deps.readModel.current();
+  if (snapshot) return answerFrom(c, params, snapshot);
+  return waitWithinDeadline(c, deps.readModel.ready(FIRST_SNAPSHOT_WAIT_MS)).then((first) =>
+    first ? answerFrom(c, params, first) : send(c, unavailable(deps.config.RPC_PROFILE, params)),
+  );
+}
 
+function answerFrom(c: Context<AppEnv>, params: RpcParams, snapshot: Snapshot): MaybePromise<Response> {
+  const deps = c.env.deps;
   // The client's address is worked out only when the limit asks for it: not at all
   // for an early error, nor when the limit is off.
   const rateLimited = () => {
-    if (!deps.rateLimiter.enabled) return NOT_LIMITED;
+    if (!deps.rateLimiter.enabled) return false;
     const address = clientAddress(
-      requestTarget(c).peer ?? "127.0.0.1",
+      peerAddress(c) ?? "127.0.0.1",
       { realIp: requestHeader(c, "x-real-ip"), forwardedFor: requestHeader(c, "x-forwarded-for") },
       deps.config.TRUSTED_PROXIES,
     );
@@ -43,16 +51,19 @@ export async function answerRpc(c: Context<AppEnv>, params: RpcParams): Promise<
 
   const response =
     deps.config.RPC_PROFILE === "current"
-      ? await answerCurrent(params, { snapshot, snapshotUri: deps.config.SNAPSHOT_URI, maxResults, rateLimited, ifNoneMatch })
-      : await answerLegacy(params, {
+      ? answerCurrent(params, { snapshot, snapshotUri: deps.config.SNAPSHOT_URI, maxResults, rateLimited, ifNoneMatch })
+      : answerLegacy(params, {
           snapshot,
           encoder: deps.encoder,
           maxResults,
           rateLimited,
           ifNoneMatch,
-          dependencyOrder: (type, name) => waitWithinDeadline(c, deps.readModel.dependencyOrder(snapshot, type, name)),
+          dependencyOrder: (type, name) => {
+            const order = deps.readModel.dependencyOrder(snapshot, type, name);
+            return order instanceof Promise ? waitWithinDeadline(c, order) : order;
+          },
         });
-  return send(c, response);
+  return andThen(response, (made) => send(c, made));
 }
 
 function unavailable(profile: "legacy" | "current", params: RpcParams): RpcResponse {
@@ -71,8 +82,7 @@ const KNOWN_TYPES = new Set<string>(LEGACY_TYPES);
  */
 export function send(c: Context<AppEnv>, response: RpcResponse): Response {
   const body = response.status === 304 ? null : response.body;
-  const requestId = c.get("requestId");
-  if (requestId !== undefined) response.headers["X-Request-Id"] = requestId;
-  c.set("requestIdSent", requestId !== undefined);
+  response.headers["X-Request-Id"] = c.env.requestId;
+  c.env.requestIdSent = true;
   return new Response(body as BodyInit | null, { status: response.status, headers: response.headers });
 }

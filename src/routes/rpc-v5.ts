@@ -44,7 +44,7 @@ function bytes(s: string): string {
 }
 
 function badRequest(c: Context<AppEnv>, message: string): Response {
-  const current = c.get("deps").config.RPC_PROFILE === "current";
+  const current = c.env.deps.config.RPC_PROFILE === "current";
   return send(c, {
     status: 400,
     headers: { "Content-Type": "application/json" },

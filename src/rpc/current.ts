@@ -5,6 +5,7 @@
  * as in the legacy profile. README lists every difference between the two profiles.
  */
 import { compareFolded, fold } from "../collation/general-ci.js";
+import { andThen, type MaybePromise } from "../maybe-promise.js";
 import { PhpArray, type PhpValue } from "../php/query-string.js";
 import type { Snapshot } from "../readmodel/snapshot.js";
 import type { Package } from "../readmodel/types.js";
@@ -21,7 +22,7 @@ export interface CurrentContext {
   snapshot: Snapshot;
   snapshotUri: string;
   maxResults: number;
-  rateLimited: () => Promise<boolean>;
+  rateLimited: () => MaybePromise<boolean>;
   ifNoneMatch: string | undefined;
 }
 
@@ -41,14 +42,18 @@ function response(status: number, body: string, contentType = "application/json"
   return { status, headers, body };
 }
 
-export async function answerCurrent(params: RpcParams, ctx: CurrentContext): Promise<RpcResponse> {
-  const values = params.values;
-  const rawVersion = single(values.get("v"));
+export function answerCurrent(params: RpcParams, ctx: CurrentContext): MaybePromise<RpcResponse> {
+  const rawVersion = single(params.values.get("v"));
   const version = rawVersion !== undefined && /^\s*[+-]?\d+\s*$/.test(rawVersion) ? Number(rawVersion) : null;
+  return andThen(ctx.rateLimited(), (limited) =>
+    limited ? response(429, encodeCurrent(errorObject(version, "Rate limit reached"))) : answer(params, ctx, rawVersion, version),
+  );
+}
+
+/** The answer, once the rate limit has let the request through. */
+function answer(params: RpcParams, ctx: CurrentContext, rawVersion: string | undefined, version: number | null): RpcResponse {
+  const values = params.values;
   const type = single(values.get("type"));
-  if (await ctx.rateLimited()) {
-    return response(429, encodeCurrent(errorObject(version, "Rate limit reached")));
-  }
 
   const by = single(values.get("by")) ?? "name-desc";
   const args = argumentList(values.get("arg"));

@@ -9,7 +9,8 @@ import type { Snapshot } from "../readmodel/snapshot.js";
 import type { DependencyOrder, Package } from "../readmodel/types.js";
 import { commentForm } from "./comment-form.js";
 import * as lookup from "./lookup.js";
-import { byteLength, DEPENDENCY_FIELDS, text, validate, type RpcParams } from "./params.js";
+import { andThen, type MaybePromise } from "../maybe-promise.js";
+import { byteLength, DEPENDENCY_FIELDS, text, validate, type LegacyType, type RpcParams, type ValidatedRequest } from "./params.js";
 import { errorBody, JSON_TYPE, JSONP_TYPE, md5, results, rpcHeaders, trimIfNoneMatch, type Body, type RpcResponse } from "./respond.js";
 import type { RowEncoder } from "./rows.js";
 
@@ -18,9 +19,9 @@ export interface LegacyContext {
   encoder: RowEncoder;
   maxResults: number;
   /** True when the client is over its limit (the hit is counted either way). */
-  rateLimited: () => Promise<boolean>;
+  rateLimited: () => MaybePromise<boolean>;
   /** The plan-dependent row order of a dependency search (see readmodel/plan.ts). */
-  dependencyOrder: (type: string, name: string) => Promise<DependencyOrder>;
+  dependencyOrder: (type: string, name: string) => MaybePromise<DependencyOrder>;
   ifNoneMatch: string | undefined;
 }
 
@@ -30,20 +31,27 @@ const TOO_MANY = "Too many package results.";
 const CALLBACK = /^[a-zA-Z0-9()_.]{1,128}$/;
 
 /** Answers a request that has a `type` parameter (rpc.php shows the docs otherwise). */
-export async function answerLegacy(params: RpcParams, ctx: LegacyContext): Promise<RpcResponse> {
+export function answerLegacy(params: RpcParams, ctx: LegacyContext): MaybePromise<RpcResponse> {
   const request = validate(params);
   if (!request.ok) return early(request.version, request.error);
-  const { version } = request;
-  if (await ctx.rateLimited()) {
-    return { status: 429, headers: rpcHeaders(JSON_TYPE, null), body: errorBody(version, "Rate limit reached") };
-  }
+  return andThen(ctx.rateLimited(), (limited) => {
+    if (limited) return { status: 429, headers: rpcHeaders(JSON_TYPE, null), body: errorBody(request.version, "Rate limit reached") };
+    const type = request.type === "info" && request.version >= 5 ? "multiinfo" : request.type;
+    const by = type === "msearch" ? "maintainer" : (request.by ?? "name-desc");
+    const { arg } = request;
+    const order =
+      (type === "search" || type === "msearch") && (DEPENDENCY_FIELDS as readonly string[]).includes(by) && typeof arg === "string"
+        ? ctx.dependencyOrder(by, text(arg))
+        : undefined;
+    return andThen(order, (known) => answer(request, ctx, type, by, known));
+  });
+}
 
-  const type = request.type === "info" && version >= 5 ? "multiinfo" : request.type;
-  const by = type === "msearch" ? "maintainer" : (request.by ?? "name-desc");
-  const order =
-    (type === "search" || type === "msearch") && (DEPENDENCY_FIELDS as readonly string[]).includes(by) && typeof request.arg === "string"
-      ? await ctx.dependencyOrder(by, text(request.arg))
-      : undefined;
+type ValidRequest = Extract<ValidatedRequest, { ok: true }>;
+
+/** The answer, once the rate limit has let the request through and any row order is known. */
+function answer(request: ValidRequest, ctx: LegacyContext, type: LegacyType, by: string, order: DependencyOrder | undefined): RpcResponse {
+  const { version } = request;
   const handler = new Handler(ctx, version, order);
   const json = (() => {
     switch (type) {

@@ -46,7 +46,7 @@ describe("operations endpoints and middleware", () => {
   }
 
   const get = (app: App, path: string, headers: Record<string, string> = {}) =>
-    app.hono.request(path, { headers });
+    app.request(path, { headers });
 
   beforeAll(async () => {
     db = await createLegacyDatabase("ops_http", PUBLIC_DATASET);
@@ -140,7 +140,7 @@ describe("operations endpoints and middleware", () => {
     const { app, lines } = await appFor({ config: { REQUEST_TIMEOUT_MS: 100 } });
     const trickle = new ReadableStream<Uint8Array>({ start: (controller) => controller.enqueue(new TextEncoder().encode("v=5&type=")) });
     const started = Date.now();
-    const response = await app.hono.request("/rpc/", {
+    const response = await app.request("/rpc/", {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
       body: trickle,
@@ -151,6 +151,21 @@ describe("operations endpoints and middleware", () => {
     expect(await response.json()).toEqual({ error: "The request took too long. Please try again later." });
     expect(lines.find((l) => l.msg === "request")).toMatchObject({ status: 503, method: "POST" });
     await app.deps.readModel.stop();
+  });
+
+  it("hands an answer from memory back synchronously, and a promise only when something is waited for", async () => {
+    // A promise costs the Node adapter its fast path (src/maybe-promise.ts): a middleware
+    // added to the app, or an await on the way to an answer, would show here first.
+    for (const limit of [0, 100]) {
+      const { app, lines } = await appFor({ config: { RATE_LIMIT_REQUESTS: limit } });
+      const answer = app.fetch(new Request("http://localhost/rpc/?v=5&type=suggest&arg=python"));
+      expect(answer instanceof Promise).toBe(limit > 0);
+      const response = await answer;
+      expect(response.status).toBe(200);
+      expect(response.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+      expect(lines.find((l) => l.msg === "request")).toMatchObject({ status: 200, path: "/rpc/" });
+      await app.deps.readModel.stop();
+    }
   });
 
   it("answers an unknown path with the legacy site's 404 page", async () => {

@@ -45,14 +45,14 @@ describe("read replicas", () => {
     await app.deps.readModel.start();
     try {
       for (let i = 0; i < 3; i++) {
-        const response = await app.hono.request("/rpc/?v=5&type=info&arg[]=python3-actdiag");
+        const response = await app.request("/rpc/?v=5&type=info&arg[]=python3-actdiag");
         // The primary has no packages: a result can only come from the replica.
         expect(await response.json()).toMatchObject({ resultcount: 1, results: [{ Name: "python3-actdiag" }] });
       }
       expect(await rateLimitRows(primary.url)).toBe(3);
       expect(await rateLimitRows(replica.url)).toBe(0);
 
-      const metrics = await (await app.hono.request("/metrics")).text();
+      const metrics = await (await app.request("/metrics")).text();
       expect(metrics).toContain('aurweb_db_pool_connections_in_use{pool="replica"}');
     } finally {
       await app.deps.readModel.stop();

@@ -1,46 +1,38 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { describe, expect, it } from "vitest";
-import { writeInBursts } from "../../src/http/write-bursts.js";
+import { handleInBursts } from "../../src/http/write-bursts.js";
 
-/** What happened, in order: an answer made for a path, and one handed back for writing. */
+/** What the app was handed, in order, and a way to hand it requests as Node would. */
 function recorder() {
-  const events: string[] = [];
-  const fetch = writeInBursts((request: Request) => {
-    const path = new URL(request.url).pathname;
-    events.push(`made ${path}`);
-    if (path === "/fails") return Promise.reject(new Error("boom"));
-    if (path === "/slow") return new Promise<Response>((resolve) => setTimeout(() => resolve(new Response("slow")), 30));
-    return new Response(path);
+  const handled: string[] = [];
+  const listen = handleInBursts(async (incoming) => {
+    handled.push(incoming.url!);
   });
-  const send = (path: string) =>
-    fetch(new Request(`http://localhost${path}`)).then(async (response) => events.push(`written ${await response.text()}`));
-  return { events, send };
+  const read = (url: string) => listen({ url } as IncomingMessage, {} as ServerResponse);
+  return { handled, read };
 }
 
-/** Lets every queued promise reaction run, as between two sockets' reads in one poll phase. */
-const drainMicrotasks = async () => {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
-};
+/** Until the check phase of the current turn of the event loop has run. */
+const endOfTurn = () => new Promise((resolve) => setImmediate(resolve));
 
-describe("writeInBursts", () => {
-  it("hands back the answers of one turn of the event loop only once every one of them is made", async () => {
-    const { events, send } = recorder();
-    for (const turn of ["first", "second"]) {
-      events.length = 0;
-      const a = send(`/${turn}-a`);
-      await drainMicrotasks();
-      const b = send(`/${turn}-b`);
-      await Promise.all([a, b]);
-      // Written at once, the first answer would go out before the second request was read.
-      expect(events).toEqual([`made /${turn}-a`, `made /${turn}-b`, `written /${turn}-a`, `written /${turn}-b`]);
-    }
+describe("handleInBursts", () => {
+  it("hands the app the requests of one turn of the event loop together, once every one of them is read", async () => {
+    const { handled, read } = recorder();
+    read("/a");
+    read("/b");
+    // Handled at once, the first answer would go out before the second request was read.
+    expect(handled).toEqual([]);
+    await endOfTurn();
+    expect(handled).toEqual(["/a", "/b"]);
   });
 
-  it("passes a failure on, and does not hold an answer that is made after its turn", async () => {
-    const { events, send } = recorder();
-    await expect(send("/fails")).rejects.toThrow("boom");
-    const started = performance.now();
-    await send("/slow");
-    expect(events.at(-1)).toBe("written slow");
-    expect(performance.now() - started).toBeLessThan(1000);
+  it("starts a new batch in the next turn, so a lone request waits only for its own turn", async () => {
+    const { handled, read } = recorder();
+    read("/first");
+    await endOfTurn();
+    read("/second");
+    expect(handled).toEqual(["/first"]);
+    await endOfTurn();
+    expect(handled).toEqual(["/first", "/second"]);
   });
 });

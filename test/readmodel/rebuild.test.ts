@@ -194,7 +194,7 @@ describe("rebuilding the snapshot while requests are answered", () => {
         done = true;
       })();
       while (!done) {
-        const response = await app.hono.request(`/rpc/?v=5&type=info&arg[]=${encodeURIComponent(pkg!.name as string)}`);
+        const response = await app.request(`/rpc/?v=5&type=info&arg[]=${encodeURIComponent(pkg!.name as string)}`);
         expect(response.status).toBe(200);
         const answer = (await response.json()) as { results: { Description: string }[] };
         descriptions.push(answer.results[0]!.Description);
@@ -206,7 +206,7 @@ describe("rebuilding the snapshot while requests are answered", () => {
       // Every answer is whole: one snapshot or the other, the previous one while the next is built.
       expect(descriptions.every((d) => d === before || d === after)).toBe(true);
       expect(descriptions.filter((d) => d === before).length).toBeGreaterThan(100);
-      const latest = await app.hono.request(`/rpc/?v=5&type=info&arg[]=${encodeURIComponent(pkg!.name as string)}`);
+      const latest = await app.request(`/rpc/?v=5&type=info&arg[]=${encodeURIComponent(pkg!.name as string)}`);
       expect(((await latest.json()) as { results: { Description: string }[] }).results[0]!.Description).toBe(after);
     } finally {
       await model.stop();

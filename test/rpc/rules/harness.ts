@@ -65,7 +65,7 @@ export async function startWorld<T>(
       return JSON.parse(res.body) as LegacyAnswer;
     },
     async inProcess(target) {
-      const res = await service.app.hono.request(target);
+      const res = await service.app.request(target);
       return { status: res.status, headers: Object.fromEntries(res.headers), body: await res.text() };
     },
     async startAnother(otherConfig) {
