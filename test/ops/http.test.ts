@@ -26,7 +26,7 @@ function capturingLogger() {
   return { logger: createLogger("info", destination), lines };
 }
 
-describe("operations endpoints and middleware", () => {
+describe("operations endpoints and request observation", () => {
   let db: ScratchDatabase;
   const databases: Database[] = [];
 
