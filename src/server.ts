@@ -14,7 +14,7 @@ import type { Config } from "./config.js";
 import { createDatabase } from "./db/client.js";
 import type { Logger } from "./http/logging.js";
 import { createMetrics, databasePools } from "./http/metrics.js";
-import { handleInBursts } from "./http/write-bursts.js";
+import { handleInBursts } from "./http/handle-in-bursts.js";
 import { RedisRateLimitStore } from "./rpc/rate-limit-redis.js";
 
 export interface ServerOptions {
