@@ -15,11 +15,7 @@ export interface RequestTarget {
   query: string;
 }
 
-/** Read once per request, by the observing wrapper; routing, logging and the rate limit use it. */
-export function requestTarget(c: Context<AppEnv>): RequestTarget {
-  return c.env.target;
-}
-
+/** Read once per request by the observing wrapper, which puts it in the request's bindings. */
 export function readTarget(request: Request, incoming: IncomingMessage | undefined): RequestTarget {
   let uri: string;
   if (incoming?.url !== undefined) {

@@ -12,6 +12,7 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.js";
+import type { MaybePromise } from "../maybe-promise.js";
 
 /** Thrown by a wait that outlived its request's deadline; the app answers it with a 503. */
 export class RequestTimeout extends Error {
@@ -79,9 +80,11 @@ export class Deadlines {
   }
 }
 
-/** `work`, held to the deadline of the request `c` answers. */
-export function waitWithinDeadline<T>(c: Context<AppEnv>, work: Promise<T>): Promise<T> {
-  return c.env.deps.deadlines.within(work, c.env.startedAt);
+/** `work`, held to the deadline of the request `c` answers; a value already there is returned at once. */
+export function waitWithinDeadline<T>(c: Context<AppEnv>, work: Promise<T>): Promise<T>;
+export function waitWithinDeadline<T>(c: Context<AppEnv>, work: MaybePromise<T>): MaybePromise<T>;
+export function waitWithinDeadline<T>(c: Context<AppEnv>, work: MaybePromise<T>): MaybePromise<T> {
+  return work instanceof Promise ? c.env.deps.deadlines.within(work, c.env.startedAt) : work;
 }
 
 export function timeoutResponse(): Response {

@@ -5,7 +5,6 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-env.js";
 import { legacyRoute } from "../http/legacy-route.js";
-import { requestTarget } from "../http/request-target.js";
 import type { MaybePromise } from "../maybe-promise.js";
 import { RPC_DOCS_PAGE } from "../pages/docs.js";
 import { notFoundPage, PHP_FILE_NOT_FOUND } from "../pages/not-found.js";
@@ -20,7 +19,7 @@ export function legacySiteRoutes(): Hono<AppEnv> {
 
   app.all("*", (c): MaybePromise<Response> => {
     const deps = c.env.deps;
-    const target = requestTarget(c);
+    const target = c.env.target;
     const route = legacyRoute(target.path);
 
     if (route === "missing-php-script") {

@@ -58,10 +58,7 @@ function answerFrom(c: Context<AppEnv>, params: RpcParams, snapshot: Snapshot): 
           maxResults,
           rateLimited,
           ifNoneMatch,
-          dependencyOrder: (type, name) => {
-            const order = deps.readModel.dependencyOrder(snapshot, type, name);
-            return order instanceof Promise ? waitWithinDeadline(c, order) : order;
-          },
+          dependencyOrder: (type, name) => waitWithinDeadline(c, deps.readModel.dependencyOrder(snapshot, type, name)),
         });
   return andThen(response, (made) => send(c, made));
 }

@@ -7,7 +7,6 @@
 import { Hono, type Context } from "hono";
 import type { z } from "zod";
 import type { AppEnv } from "../app-env.js";
-import { requestTarget } from "../http/request-target.js";
 import { parseQueryString, PhpArray, urlDecode } from "../php/query-string.js";
 import { encodeCurrent } from "../rpc/current-json.js";
 import { errorObject } from "../rpc/current.js";
@@ -21,12 +20,12 @@ const VERSION = ":version{v[0-9]+}";
 
 /** A path segment as PHP-style bytes (percent escapes decoded; `+` stays a plus). */
 function pathArgument(c: Context, index: number): string {
-  const segment = requestTarget(c).path.split("/").filter(Boolean)[index] ?? "";
+  const segment = c.env.target.path.split("/").filter(Boolean)[index] ?? "";
   return urlDecode(segment.replace(/\+/g, "%2B"));
 }
 
 function baseValues(c: Context, type: string): PhpArray {
-  const values = parseQueryString(requestTarget(c).query);
+  const values = parseQueryString(c.env.target.query);
   values.set("v", c.req.param("version")!.slice(1));
   values.set("type", type);
   return values;
