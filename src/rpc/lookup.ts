@@ -2,7 +2,7 @@
  * The legacy RPC's queries, answered from the read model. Each function returns the
  * packages the legacy SQL would have returned, in the order it would have returned them.
  */
-import { compareFolded } from "../collation/general-ci.js";
+import { compareFolded, equalityKey } from "../collation/general-ci.js";
 import { compileLike, escapeLikeWildcards, type LikePattern } from "../collation/like.js";
 import type { Snapshot } from "../readmodel/snapshot.js";
 import type { SortedNames } from "../readmodel/sorted-names.js";
@@ -104,8 +104,9 @@ export function multiinfo(snapshot: Snapshot, ids: readonly number[], names: rea
   if (ids.length === 0) return [...byName].sort((a, b) => compareFolded(a.nameFold, b.nameFold));
   // One name (an equality) merges with the ID ranges in row-ID order. Several names make
   // a sort-union: rows found by name come first in row-ID order, then the primary-key
-  // ranges are read in order, skipping nothing twice.
-  if (names.length < 2) return [...byId, ...byName].sort(ascendingId);
+  // ranges are read in order, skipping nothing twice. Names equal under the collation
+  // (`a`, `A`, `a `) are one range, so they count once.
+  if (new Set(names.map(equalityKey)).size < 2) return [...byId, ...byName].sort(ascendingId);
   return [...[...byName].sort(ascendingId), ...[...byId].sort(ascendingId)];
 }
 

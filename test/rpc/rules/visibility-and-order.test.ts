@@ -217,6 +217,15 @@ describe("row order", () => {
     expect(await ids(`/rpc/?v=4&type=multiinfo&arg[]=${delta.name}&arg[]=${beta.id}`)).toEqual(expected);
   });
 
+  it("multiinfo by IDs and one name spelled several ways: still one name, in ID order", async () => {
+    const { beta, delta } = world.data.ord;
+    const spellings = [delta.name, delta.name.toUpperCase(), `${delta.name} `];
+    const expected = idsOf(beta, delta);
+    expect(await legacy("Packages.ID IN (?) OR Packages.Name IN (?)", [[beta.id], spellings])).toEqual(expected);
+    const args = spellings.map((name) => `&arg[]=${encodeURIComponent(name)}`).join("");
+    expect(await ids(`/rpc/?v=4&type=multiinfo&arg[]=${beta.id}${args}`)).toEqual(expected);
+  });
+
   it("multiinfo by IDs and several names: name matches by ID first, then ID matches (index-merge sort-union)", async () => {
     const { beta, delta, alpha } = world.data.ord;
     // Rows found through the Name index are sorted by ID and returned first; rows in
