@@ -85,6 +85,10 @@ export function searchByExtendedField(snapshot: Snapshot, by: string, arg: strin
   }
 }
 
+/** Packages.ID is INT UNSIGNED. */
+const MAX_PACKAGE_ID = 2 ** 32 - 1;
+const isPossibleId = (id: number) => id >= 0 && id <= MAX_PACKAGE_ID;
+
 /** `Packages.ID IN (...) OR Packages.Name IN (...)`, in the order the plan yields rows. */
 export function multiinfo(snapshot: Snapshot, ids: readonly number[], names: readonly string[]): Package[] {
   const byId = new Set<Package>();
@@ -100,8 +104,10 @@ export function multiinfo(snapshot: Snapshot, ids: readonly number[], names: rea
     if (p?.base.visible && !byId.has(p)) byName.add(p);
   }
   const ascendingId = (a: Package, b: Package) => a.id - b.id;
-  // Names alone: a range over the Name index, so collation order.
-  if (ids.length === 0) return [...byName].sort((a, b) => compareFolded(a.nameFold, b.nameFold));
+  // Names alone: a range over the Name index, so collation order. An ID the unsigned
+  // column cannot hold (-1, 2^32) is an impossible range the optimizer drops, so IDs
+  // like that leave the names alone.
+  if (!ids.some(isPossibleId)) return [...byName].sort((a, b) => compareFolded(a.nameFold, b.nameFold));
   // One name (an equality) merges with the ID ranges in row-ID order. Several names make
   // a sort-union: rows found by name come first in row-ID order, then the primary-key
   // ranges are read in order, skipping nothing twice. Names equal under the collation

@@ -226,6 +226,13 @@ describe("row order", () => {
     expect(await ids(`/rpc/?v=4&type=multiinfo&arg[]=${beta.id}${args}`)).toEqual(expected);
   });
 
+  it("multiinfo by IDs no package can have (negative, past 2^32 - 1) and several names: collation order, as names alone", async () => {
+    const { beta, delta, alpha } = world.data.ord;
+    const expected = idsOf(alpha, beta, delta);
+    expect(await legacy("Packages.ID IN (?) OR Packages.Name IN (?)", [[-1, 2 ** 32], [delta.name, alpha.name, beta.name]])).toEqual(expected);
+    expect(await ids(`/rpc/?v=4&type=multiinfo&arg[]=-1&arg[]=${delta.name}&arg[]=${alpha.name}&arg[]=4294967296&arg[]=${beta.name}`)).toEqual(expected);
+  });
+
   it("multiinfo by IDs and several names: name matches by ID first, then ID matches (index-merge sort-union)", async () => {
     const { beta, delta, alpha } = world.data.ord;
     // Rows found through the Name index are sorted by ID and returned first; rows in
