@@ -107,8 +107,9 @@ class Random {
 }
 
 const DEPENDENCY_TYPES = ["depends", "makedepends", "checkdepends", "optdepends"];
+const RELATION_TYPES = ["provides", "conflicts", "replaces"];
 /** Fields the legacy RPC refused and today's clients send. */
-const MODERN_FIELDS = ["provides", "conflicts", "replaces", "groups", "keywords", "submitter", "comaintainers"];
+const MODERN_FIELDS = [...RELATION_TYPES, "groups", "keywords", "submitter", "comaintainers"];
 /** Arguments that are hard on parsers, LIKE patterns and collations. */
 const AWKWARD_ARGUMENTS = [
   "", "a", "_", "%", "%%", "a_b", "a%b", "\\", "\\_", "'", '"', "0", "00", "1",
@@ -149,7 +150,7 @@ class RequestMaker {
     const by = r.pick(["", "name", "name-desc", "maintainer", ...DEPENDENCY_TYPES, ...MODERN_FIELDS], "");
     let arg: string;
     if (by === "maintainer") arg = r.chance(0.9) ? this.vary(r.pick(this.sample.maintainers, "")) : "";
-    else if (DEPENDENCY_TYPES.includes(by) || ["provides", "conflicts", "replaces"].includes(by)) arg = this.vary(this.declared(by));
+    else if (DEPENDENCY_TYPES.includes(by) || RELATION_TYPES.includes(by)) arg = this.vary(this.declared(by));
     else if (by === "keywords") arg = this.vary(r.pick(this.sample.keywords, "x"));
     else arg = this.text();
     const field = by === "" ? [] : [`${r.chance(0.1) ? "search_by" : "by"}=${by}`];
