@@ -10,7 +10,7 @@ import type { DependencyOrder, Package } from "../readmodel/types.js";
 import { commentForm } from "./comment-form.js";
 import * as lookup from "./lookup.js";
 import { andThen, type MaybePromise } from "../maybe-promise.js";
-import { byteLength, DEPENDENCY_FIELDS, text, validate, type LegacyType, type RpcParams, type ValidatedRequest } from "./params.js";
+import { byteLength, DEPENDENCY_FIELDS, fitsLegacyConnection, text, validate, type LegacyType, type RpcParams, type ValidatedRequest } from "./params.js";
 import { errorBody, JSON_TYPE, JSONP_TYPE, md5, results, rpcHeaders, trimIfNoneMatch, type Body, type RpcResponse } from "./respond.js";
 import type { RowEncoder } from "./rows.js";
 
@@ -99,12 +99,11 @@ class Handler {
   ) {}
 
   info(arg: PhpValue): Body {
-    if (typeof arg !== "string") return errorBody(this.version, INVALID_ARGUMENTS);
-    const packages =
-      this.version < 5 && isNumeric(arg)
-        ? lookup.infoById(this.ctx.snapshot, Number(arg.trim()))
-        : lookup.infoByName(this.ctx.snapshot, text(arg));
-    return this.processQuery("info", packages);
+    if (typeof arg !== "string") return this.invalidArguments();
+    if (this.version < 5 && isNumeric(arg)) return this.processQuery("info", lookup.infoById(this.ctx.snapshot, Number(arg.trim())));
+    const name = this.compared(arg);
+    if (name === undefined) return this.invalidArguments();
+    return this.processQuery("info", lookup.infoByName(this.ctx.snapshot, name));
   }
 
   multiinfo(arg: PhpValue): Body {
@@ -113,29 +112,41 @@ class Handler {
     const names: string[] = [];
     for (const value of args) {
       if (!isTruthy(value)) continue;
-      if (typeof value !== "string") return errorBody(this.version, INVALID_ARGUMENTS);
-      if (this.version < 5 && isNumeric(value)) ids.push(Number(intval(value)));
-      else names.push(text(value));
+      if (typeof value !== "string") return this.invalidArguments();
+      if (this.version < 5 && isNumeric(value)) {
+        ids.push(Number(intval(value)));
+        continue;
+      }
+      const name = this.compared(value);
+      if (name === undefined) return this.invalidArguments();
+      names.push(name);
     }
-    if (ids.length === 0 && names.length === 0) return errorBody(this.version, INVALID_ARGUMENTS);
+    if (ids.length === 0 && names.length === 0) return this.invalidArguments();
     return this.processQuery("multiinfo", lookup.multiinfo(this.ctx.snapshot, ids, names));
   }
 
   search(arg: PhpValue, by: string): Body {
-    if (typeof arg !== "string") return errorBody(this.version, INVALID_ARGUMENTS);
+    if (typeof arg !== "string") return this.invalidArguments();
     const { snapshot, maxResults } = this.ctx;
     if (by === "name" || by === "name-desc") {
       if (byteLength(arg) < 2) return errorBody(this.version, "Query arg too small.");
+      const term = this.compared(arg);
+      if (term === undefined) return this.invalidArguments();
       // At most maxResults packages are needed: past that the answer is an error anyway.
-      return this.processQuery("search", lookup.searchByText(snapshot, text(arg), by === "name-desc", maxResults));
+      return this.processQuery("search", lookup.searchByText(snapshot, term, by === "name-desc", maxResults));
     }
     if (by === "maintainer") {
-      const username = isTruthy(arg) ? text(arg) : null;
+      // An empty or "0" argument asks for orphans: no literal reaches the query.
+      if (!isTruthy(arg)) return this.processQuery("search", lookup.searchByMaintainer(snapshot, null));
+      const username = this.compared(arg);
+      if (username === undefined) return this.invalidArguments();
       return this.processQuery("search", lookup.searchByMaintainer(snapshot, username));
     }
     if ((DEPENDENCY_FIELDS as readonly string[]).includes(by)) {
       if (!isTruthy(arg)) return errorBody(this.version, "Query arg is empty.");
-      return this.processQuery("search", lookup.searchByDeclaration(snapshot, by, text(arg), this.dependencyOrder, maxResults));
+      const name = this.compared(arg);
+      if (name === undefined) return this.invalidArguments();
+      return this.processQuery("search", lookup.searchByDeclaration(snapshot, by, name, this.dependencyOrder, maxResults));
     }
     // Fields legacy refused and current aurweb answers, with its argument check.
     const value = text(arg);
@@ -144,9 +155,24 @@ class Handler {
   }
 
   suggest(arg: PhpValue, bases: boolean): string {
-    if (typeof arg !== "string") return errorBody(this.version, INVALID_ARGUMENTS);
-    const names = bases ? lookup.suggestBases(this.ctx.snapshot, text(arg)) : lookup.suggestPackages(this.ctx.snapshot, text(arg));
+    if (typeof arg !== "string") return this.invalidArguments();
+    const prefix = this.compared(arg);
+    if (prefix === undefined) return this.invalidArguments();
+    const names = bases ? lookup.suggestBases(this.ctx.snapshot, prefix) : lookup.suggestPackages(this.ctx.snapshot, prefix);
     return encodeStringList(names);
+  }
+
+  /**
+   * An argument as the text the legacy query compared it with, or undefined where that
+   * query failed on it (see fitsLegacyConnection). PHP died there; such a request gets
+   * the bad-arguments error, as do the other requests PHP 8 died on.
+   */
+  private compared(arg: string): string | undefined {
+    return fitsLegacyConnection(arg) ? text(arg) : undefined;
+  }
+
+  private invalidArguments(): string {
+    return errorBody(this.version, INVALID_ARGUMENTS);
   }
 
   /** process_query(): rows up to the limit, v1's one row per license, the v1/v2 single info object. */

@@ -60,6 +60,26 @@ export function text(bytes: string): string {
   return ASCII.test(bytes) ? bytes : Buffer.from(bytes, "latin1").toString("utf8");
 }
 
+/**
+ * Whether MariaDB takes these bytes as utf8mb3, the character set of PHP's connection
+ * (`SET NAMES 'utf8'`): well-formed sequences of one to three bytes, surrogates included.
+ * A 4-byte character or a malformed sequence in a literal compared with a utf8mb4 column
+ * failed the legacy query ("Illegal mix of collations") and PHP died with an empty 500.
+ */
+export function fitsLegacyConnection(bytes: string): boolean {
+  if (ASCII.test(bytes)) return true;
+  for (let i = 0; i < bytes.length; ) {
+    const lead = bytes.charCodeAt(i);
+    const size = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : 0;
+    if (size === 0 || i + size > bytes.length) return false;
+    for (let k = 1; k < size; k++) if ((bytes.charCodeAt(i + k) & 0xc0) !== 0x80) return false;
+    // E0 needs A0-BF after it; anything lower is an overlong form.
+    if (lead === 0xe0 && bytes.charCodeAt(i + 1) < 0xa0) return false;
+    i += size;
+  }
+  return true;
+}
+
 /** strlen(): PHP counts bytes. */
 export function byteLength(bytes: string): number {
   return bytes.length;

@@ -155,11 +155,15 @@ describe("huge requests", () => {
 });
 
 describe("broken encodings", () => {
-  const broken = ["%", "%%", "%G0", "%0", "x%", "%FF%FE", "%C3%28", "%ED%A0%80", "%F0%9F", "%C0%AF", "%E2%82"];
+  // PHP keeps a broken percent-encoding as it is; MariaDB takes 3-byte surrogates as utf8mb3.
+  const accepted = ["%", "%%", "%G0", "%0", "x%", "%ED%A0%80"];
+  // What the legacy connection (utf8mb3) refused: the query failed with "Illegal mix of
+  // collations" and PHP died with an empty 500.
+  const refused = ["%FF%FE", "%C3%28", "%F0%9F", "%C0%AF", "%E2%82", "%F0%9F%98%80", "%F4%8F%BF%BF"];
 
-  it("invalid percent-encoding or invalid UTF-8 in arg: the legacy answer of the type", async () => {
+  it("invalid percent-encoding, or bytes the legacy connection took: the legacy answer of the type", async () => {
     await Promise.all(
-      broken.flatMap((arg) => [
+      accepted.flatMap((arg) => [
         ...EVERY_TYPE.flatMap(([type, query]) => [
           world.get(`/rpc/?v=5&${query}&arg=${arg}`).then((res) => expectEnvelope(res, 5, [type === "info" ? "multiinfo" : type])),
           world.get(`/rpc/?v=1&${query}&arg=${arg}`).then((res) => expectEnvelope(res, 1, [type])),
@@ -172,6 +176,23 @@ describe("broken encodings", () => {
         ),
       ]),
     );
+  });
+
+  it("4-byte characters and malformed UTF-8 where the legacy query compared them: Invalid query arguments.", async () => {
+    for (const arg of refused) {
+      for (const [, query] of EVERY_TYPE) {
+        await expectError(`/rpc/?v=5&${query}&arg=${arg}`, 5, "Invalid query arguments.");
+        await expectError(`/rpc/?v=1&${query}&arg=${arg}`, 1, "Invalid query arguments.");
+      }
+      for (const type of ["suggest", "suggest-pkgbase"]) await expectError(`/rpc/?v=5&type=${type}&arg=${arg}`, 5, "Invalid query arguments.");
+      await expectError(`/rpc/?v=5&type=multiinfo&arg[]=plain&arg[]=${arg}`, 5, "Invalid query arguments.");
+    }
+  });
+
+  it("the checks before the query still answer first, and other parameters reach no query", async () => {
+    await expectError("/rpc/?v=5&type=search&arg=%FF", 5, "Query arg too small.");
+    await expectError("/rpc/?v=5&type=search&by=depends&arg=", 5, "Query arg is empty.");
+    expectEnvelope(await world.get("/rpc/?v=5&type=info&arg=plain&callback=%F0%9F%98%80"), 5, []);
   });
 
   it("in the other parameters: the matching legacy error", async () => {
