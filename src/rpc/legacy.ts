@@ -10,7 +10,7 @@ import type { DependencyOrder, Package } from "../readmodel/types.js";
 import { commentForm } from "./comment-form.js";
 import * as lookup from "./lookup.js";
 import { andThen, type MaybePromise } from "../maybe-promise.js";
-import { byteLength, DEPENDENCY_FIELDS, fitsLegacyConnection, text, validate, type LegacyType, type RpcParams, type ValidatedRequest } from "./params.js";
+import { byteLength, DEPENDENCY_FIELDS, legacyQueryText, text, validate, type LegacyType, type RpcParams, type ValidatedRequest } from "./params.js";
 import { errorBody, JSON_TYPE, JSONP_TYPE, md5, results, rpcHeaders, trimIfNoneMatch, type Body, type RpcResponse } from "./respond.js";
 import type { RowEncoder } from "./rows.js";
 
@@ -101,7 +101,7 @@ class Handler {
   info(arg: PhpValue): Body {
     if (typeof arg !== "string") return this.invalidArguments();
     if (this.version < 5 && isNumeric(arg)) return this.processQuery("info", lookup.infoById(this.ctx.snapshot, Number(arg.trim())));
-    const name = this.compared(arg);
+    const name = legacyQueryText(arg);
     if (name === undefined) return this.invalidArguments();
     return this.processQuery("info", lookup.infoByName(this.ctx.snapshot, name));
   }
@@ -117,7 +117,7 @@ class Handler {
         ids.push(Number(intval(value)));
         continue;
       }
-      const name = this.compared(value);
+      const name = legacyQueryText(value);
       if (name === undefined) return this.invalidArguments();
       names.push(name);
     }
@@ -130,7 +130,7 @@ class Handler {
     const { snapshot, maxResults } = this.ctx;
     if (by === "name" || by === "name-desc") {
       if (byteLength(arg) < 2) return errorBody(this.version, "Query arg too small.");
-      const term = this.compared(arg);
+      const term = legacyQueryText(arg);
       if (term === undefined) return this.invalidArguments();
       // At most maxResults packages are needed: past that the answer is an error anyway.
       return this.processQuery("search", lookup.searchByText(snapshot, term, by === "name-desc", maxResults));
@@ -138,13 +138,13 @@ class Handler {
     if (by === "maintainer") {
       // An empty or "0" argument asks for orphans: no literal reaches the query.
       if (!isTruthy(arg)) return this.processQuery("search", lookup.searchByMaintainer(snapshot, null));
-      const username = this.compared(arg);
+      const username = legacyQueryText(arg);
       if (username === undefined) return this.invalidArguments();
       return this.processQuery("search", lookup.searchByMaintainer(snapshot, username));
     }
     if ((DEPENDENCY_FIELDS as readonly string[]).includes(by)) {
       if (!isTruthy(arg)) return errorBody(this.version, "Query arg is empty.");
-      const name = this.compared(arg);
+      const name = legacyQueryText(arg);
       if (name === undefined) return this.invalidArguments();
       return this.processQuery("search", lookup.searchByDeclaration(snapshot, by, name, this.dependencyOrder, maxResults));
     }
@@ -156,21 +156,16 @@ class Handler {
 
   suggest(arg: PhpValue, bases: boolean): string {
     if (typeof arg !== "string") return this.invalidArguments();
-    const prefix = this.compared(arg);
+    const prefix = legacyQueryText(arg);
     if (prefix === undefined) return this.invalidArguments();
     const names = bases ? lookup.suggestBases(this.ctx.snapshot, prefix) : lookup.suggestPackages(this.ctx.snapshot, prefix);
     return encodeStringList(names);
   }
 
   /**
-   * An argument as the text the legacy query compared it with, or undefined where that
-   * query failed on it (see fitsLegacyConnection). PHP died there; such a request gets
-   * the bad-arguments error, as do the other requests PHP 8 died on.
+   * Where PHP died (an array where a string was expected, an argument its connection
+   * refused: see legacyQueryText), the error the legacy RPC gave for bad arguments.
    */
-  private compared(arg: string): string | undefined {
-    return fitsLegacyConnection(arg) ? text(arg) : undefined;
-  }
-
   private invalidArguments(): string {
     return errorBody(this.version, INVALID_ARGUMENTS);
   }

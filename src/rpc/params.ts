@@ -61,23 +61,24 @@ export function text(bytes: string): string {
 }
 
 /**
- * Whether MariaDB takes these bytes as utf8mb3, the character set of PHP's connection
- * (`SET NAMES 'utf8'`): well-formed sequences of one to three bytes, surrogates included.
- * A 4-byte character or a malformed sequence in a literal compared with a utf8mb4 column
- * failed the legacy query ("Illegal mix of collations") and PHP died with an empty 500.
+ * The text a legacy query compared, or undefined where MariaDB refused the bytes: PHP's
+ * connection was utf8mb3 (`SET NAMES 'utf8'`), which takes well-formed sequences of one to
+ * three bytes, surrogates included. A 4-byte character or a malformed sequence in a literal
+ * compared with a utf8mb4 column failed the query ("Illegal mix of collations") and PHP died
+ * with an empty 500.
  */
-export function fitsLegacyConnection(bytes: string): boolean {
-  if (ASCII.test(bytes)) return true;
+export function legacyQueryText(bytes: string): string | undefined {
+  if (ASCII.test(bytes)) return bytes;
   for (let i = 0; i < bytes.length; ) {
     const lead = bytes.charCodeAt(i);
     const size = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : 0;
-    if (size === 0 || i + size > bytes.length) return false;
-    for (let k = 1; k < size; k++) if ((bytes.charCodeAt(i + k) & 0xc0) !== 0x80) return false;
+    if (size === 0 || i + size > bytes.length) return undefined;
+    for (let k = 1; k < size; k++) if ((bytes.charCodeAt(i + k) & 0xc0) !== 0x80) return undefined;
     // E0 needs A0-BF after it; anything lower is an overlong form.
-    if (lead === 0xe0 && bytes.charCodeAt(i + 1) < 0xa0) return false;
+    if (lead === 0xe0 && bytes.charCodeAt(i + 1) < 0xa0) return undefined;
     i += size;
   }
-  return true;
+  return Buffer.from(bytes, "latin1").toString("utf8");
 }
 
 /** strlen(): PHP counts bytes. */
