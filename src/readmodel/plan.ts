@@ -5,9 +5,10 @@
  * BasesPackagerUID index instead, which orders bases by packager. The read model then
  * lists packages in the same order. EXPLAIN reads statistics only; it runs nothing.
  */
-import { eq, sql, type SQL } from "drizzle-orm";
+import { eq, inArray, sql, type SQL } from "drizzle-orm";
 import { MySqlDialect } from "drizzle-orm/mysql-core";
-import { packageBases, users } from "../../schema/index.js";
+import { packageBases, packages, users } from "../../schema/index.js";
+import { MAX_INPUT_VARS } from "../php/query-string.js";
 import type { Db } from "../db/client.js";
 import type { DependencyOrder, ScanOrder, ScanPlans } from "./types.js";
 
@@ -99,19 +100,53 @@ async function someMaintainer(db: Db): Promise<string> {
   return row?.name ?? "";
 }
 
+/**
+ * From how many names `Packages.Name IN (...)` is read by scanning Packages rather than
+ * through the Name index. Up to eq_range_index_dive_limit names MariaDB looks each one up
+ * in the index, finds few rows and keeps the index; past it, it estimates one row per
+ * name from statistics, so the choice turns on the count alone (measured on the public
+ * data set: the index up to 600 names, a scan from 640) and made-up names find it. PHP
+ * read at most MAX_INPUT_VARS parameters, `type` among them, so a legacy request names at
+ * most one less: just below the 1,000 values from which MariaDB turns an IN list into a
+ * subquery with a plan of its own (in_predicate_conversion_threshold).
+ */
+async function probeNameListScan(db: Db): Promise<number> {
+  const [rows] = (await db.execute(sql`SELECT @@eq_range_index_dive_limit AS diveLimit`)) as unknown as [{ diveLimit: number }[]];
+  const diveLimit = Number(rows[0]?.diveLimit ?? 0);
+  // 0 means every name is looked up, and then the index always wins.
+  const mostNames = MAX_INPUT_VARS - 1;
+  if (diveLimit === 0 || diveLimit >= mostNames) return Infinity;
+  const scans = async (count: number) => {
+    const names = Array.from({ length: count }, (_, i) => `\u0001probe-${i}`);
+    const first = driving(await explain(db, inArray(packages.Name, names)));
+    return first?.table === "Packages" && first.type === "ALL";
+  };
+  let lo = diveLimit; // the index at or below the dive limit
+  let hi = mostNames;
+  if (!(await scans(hi))) return Infinity;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (await scans(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
 export async function probePlans(db: Db): Promise<ScanPlans> {
   const pattern = "%probe%";
   const maintainer = await someMaintainer(db);
-  const [nameRows, orphanRows, maintainerRows, dependencyRows] = await Promise.all([
+  const [nameRows, orphanRows, maintainerRows, dependencyRows, nameListScanFrom] = await Promise.all([
     explain(db, sql`(Packages.Name LIKE ${pattern} OR Description LIKE ${pattern})`),
     explain(db, sql`Users.ID IS NULL`),
     explain(db, sql`Users.Username = ${maintainer}`),
     explain(db, dependencyCondition("depends", "probe")),
+    probeNameListScan(db),
   ]);
   return {
     nameSearch: scanOrderOf(nameRows),
     orphanSearch: scanOrderOf(orphanRows),
     maintainerSearch: scanOrderOf(maintainerRows),
     dependencySearch: dependencyOrderOf(dependencyRows),
+    nameListScanFrom,
   };
 }

@@ -86,6 +86,11 @@ export interface ScanPlans {
   orphanSearch: ScanOrder;
   maintainerSearch: ScanOrder;
   dependencySearch: DependencyOrder;
+  /**
+   * From how many distinct names a multiinfo query scans Packages (rows in ID order)
+   * instead of reading the Name index; Infinity when it never does for a request.
+   */
+  nameListScanFrom: number;
 }
 
 /** A package's dependencies, then its relations, each in insertion order. */
