@@ -105,7 +105,7 @@ async function someMaintainer(db: Db): Promise<string> {
  * through the Name index. Up to eq_range_index_dive_limit names MariaDB looks each one up
  * in the index, finds few rows and keeps the index; past it, it estimates one row per
  * name from statistics, so the choice turns on the count alone (measured on the public
- * data set: the index up to 600 names, a scan from 640) and made-up names find it. PHP
+ * data set: the index up to 620 names, a scan from 630) and made-up names find it. PHP
  * read at most MAX_INPUT_VARS parameters, `type` among them, so a legacy request names at
  * most one less: just below the 1,000 values from which MariaDB turns an IN list into a
  * subquery with a plan of its own (in_predicate_conversion_threshold).
@@ -113,8 +113,8 @@ async function someMaintainer(db: Db): Promise<string> {
 async function probeNameListScan(db: Db): Promise<number> {
   const [rows] = (await db.execute(sql`SELECT @@eq_range_index_dive_limit AS diveLimit`)) as unknown as [{ diveLimit: number }[]];
   const diveLimit = Number(rows[0]?.diveLimit ?? 0);
-  // 0 means every name is looked up, and then the index always wins.
   const mostNames = MAX_INPUT_VARS - 1;
+  // 0 means every name is looked up, and then the index always wins.
   if (diveLimit === 0 || diveLimit >= mostNames) return Infinity;
   const scans = async (count: number) => {
     const names = Array.from({ length: count }, (_, i) => `\u0001probe-${i}`);

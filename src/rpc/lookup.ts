@@ -104,20 +104,23 @@ export function multiinfo(snapshot: Snapshot, ids: readonly number[], names: rea
     if (p?.base.visible && !byId.has(p)) byName.add(p);
   }
   const ascendingId = (a: Package, b: Package) => a.id - b.id;
-  const distinctNames = new Set(names.map(equalityKey)).size;
+  // Names equal under the collation (`a`, `A`, `a `) are one range to the optimizer.
+  // Counted only where it matters: folding every name would cost each info request.
+  let distinct: number | undefined;
+  const distinctNames = () => (distinct ??= new Set(names.map(equalityKey)).size);
   // Enough names make the optimizer scan the whole table, in ID order (see plan.ts). IDs
   // beside them bring the scan a little sooner (20 IDs: from about 595 names on the public
   // data set, where names alone scan from 630); the count probed is that of names alone.
-  if (distinctNames >= snapshot.plans.nameListScanFrom) return [...byId, ...byName].sort(ascendingId);
+  const scanFrom = snapshot.plans.nameListScanFrom;
+  if (names.length >= scanFrom && distinctNames() >= scanFrom) return [...byId, ...byName].sort(ascendingId);
   // Names alone: a range over the Name index, so collation order. An ID the unsigned
   // column cannot hold (-1, 2^32) is an impossible range the optimizer drops, so IDs
   // like that leave the names alone.
   if (!ids.some(isPossibleId)) return [...byName].sort((a, b) => compareFolded(a.nameFold, b.nameFold));
   // One name (an equality) merges with the ID ranges in row-ID order. Several names make
   // a sort-union: rows found by name come first in row-ID order, then the primary-key
-  // ranges are read in order, skipping nothing twice. Names equal under the collation
-  // (`a`, `A`, `a `) are one range, so they count once.
-  if (distinctNames < 2) return [...byId, ...byName].sort(ascendingId);
+  // ranges are read in order, skipping nothing twice.
+  if (names.length < 2 || distinctNames() < 2) return [...byId, ...byName].sort(ascendingId);
   return [...[...byName].sort(ascendingId), ...[...byId].sort(ascendingId)];
 }
 
