@@ -8,6 +8,7 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { createDatabase } from "../db/client.js";
+import { ParityError } from "../parity/errors.js";
 import { generateRequests, sampleDatabase } from "../parity/generate.js";
 
 const USAGE = `usage: npm run --silent parity:generate -- --database <url> [--count <n>] [--seed <n>] > requests.txt
@@ -26,8 +27,6 @@ const Options = z.object({
   seed: wholeNumber("seed").default(1),
 });
 
-class UsageError extends Error {}
-
 function parseOptions(argv: string[]) {
   let values: Record<string, unknown>;
   try {
@@ -37,11 +36,11 @@ function parseOptions(argv: string[]) {
       strict: true,
     }));
   } catch (err) {
-    throw new UsageError(`${(err as Error).message.split(". ")[0]} (see --help)`);
+    throw new ParityError(`${(err as Error).message.split(". ")[0]} (see --help)`);
   }
   if (values["help"]) return "help" as const;
   const parsed = Options.safeParse({ ...values, database: values["database"] ?? process.env["DATABASE_URL"] });
-  if (!parsed.success) throw new UsageError(`${parsed.error.issues[0]?.message ?? "bad options"} (see --help)`);
+  if (!parsed.success) throw new ParityError(`${parsed.error.issues[0]?.message ?? "bad options"} (see --help)`);
   return parsed.data;
 }
 
@@ -62,6 +61,6 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  console.error(`parity:generate: ${err instanceof UsageError ? err.message : (err as Error).message}`);
+  console.error(`parity:generate: ${err instanceof ParityError ? err.message : (err as Error).message}`);
   process.exitCode = 2;
 });

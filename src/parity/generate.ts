@@ -12,6 +12,7 @@
 import { eq, isNotNull, sql } from "drizzle-orm";
 import type { MySql2Database } from "drizzle-orm/mysql2";
 import * as schema from "../../schema/index.js";
+import { DEPENDENCY_FIELDS, RELATION_FIELDS, SEARCH_FIELDS } from "../rpc/params.js";
 
 /** What the requests are made of: a random sample of the database's values. */
 export interface Sample {
@@ -106,10 +107,8 @@ class Random {
   }
 }
 
-const DEPENDENCY_TYPES = ["depends", "makedepends", "checkdepends", "optdepends"];
-const RELATION_TYPES = ["provides", "conflicts", "replaces"];
-/** Fields the legacy RPC refused and today's clients send. */
-const MODERN_FIELDS = [...RELATION_TYPES, "groups", "keywords", "submitter", "comaintainers"];
+/** Searches by a declared name: a dependency or, beyond legacy, a relation. */
+const DECLARED_FIELDS: readonly string[] = [...DEPENDENCY_FIELDS, ...RELATION_FIELDS];
 /** Arguments that are hard on parsers, LIKE patterns and collations. */
 const AWKWARD_ARGUMENTS = [
   "", "a", "_", "%", "%%", "a_b", "a%b", "\\", "\\_", "'", '"', "0", "00", "1",
@@ -147,10 +146,10 @@ class RequestMaker {
 
   private search(): string[] {
     const r = this.random;
-    const by = r.pick(["", "name", "name-desc", "maintainer", ...DEPENDENCY_TYPES, ...MODERN_FIELDS], "");
+    const by = r.pick(["", ...SEARCH_FIELDS], "");
     let arg: string;
     if (by === "maintainer") arg = r.chance(0.9) ? this.vary(r.pick(this.sample.maintainers, "")) : "";
-    else if (DEPENDENCY_TYPES.includes(by) || RELATION_TYPES.includes(by)) arg = this.vary(this.declared(by));
+    else if (DECLARED_FIELDS.includes(by)) arg = this.vary(this.declared(by));
     else if (by === "keywords") arg = this.vary(r.pick(this.sample.keywords, "x"));
     else arg = this.text();
     const field = by === "" ? [] : [`${r.chance(0.1) ? "search_by" : "by"}=${by}`];
