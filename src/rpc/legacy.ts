@@ -39,10 +39,12 @@ export function answerLegacy(params: RpcParams, ctx: LegacyContext): MaybePromis
     const type = request.type === "info" && request.version >= 5 ? "multiinfo" : request.type;
     const by = type === "msearch" ? "maintainer" : (request.by ?? "name-desc");
     const { arg } = request;
-    const order =
-      (type === "search" || type === "msearch") && (DEPENDENCY_FIELDS as readonly string[]).includes(by) && typeof arg === "string"
-        ? ctx.dependencyOrder(by, text(arg))
+    // Only a dependency search that reaches its query asks for the query's plan.
+    const dependency =
+      (type === "search" || type === "msearch") && (DEPENDENCY_FIELDS as readonly string[]).includes(by) && typeof arg === "string" && isTruthy(arg)
+        ? legacyQueryText(arg)
         : undefined;
+    const order = dependency === undefined ? undefined : ctx.dependencyOrder(by, dependency);
     return andThen(order, (known) => answer(request, ctx, type, by, known));
   });
 }
