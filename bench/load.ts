@@ -57,6 +57,8 @@ export function checkLoadGenerator(): void {
 /** One answer as received: its reference for the load, and its body for whoever checks it. */
 export interface RecordedAnswer {
   reference: ReferenceAnswer;
+  /** The header names as the server spelled them, with their values, in the order sent. */
+  headers: [string, string][];
   body: Buffer;
 }
 
@@ -79,7 +81,9 @@ export function recordAnswer(url: URL): Promise<RecordedAnswer> {
           const raw = response.rawHeaders;
           const at = raw.findIndex((name, i) => i % 2 === 0 && name.toLowerCase() === "etag");
           const etag = at < 0 ? undefined : { header: raw[at]!, value: raw[at + 1]! };
-          resolve({ reference: { path: url.pathname + url.search, status: response.statusCode!, etag, length: body.length }, body });
+          const headers: [string, string][] = [];
+          for (let i = 0; i < raw.length; i += 2) headers.push([raw[i]!, raw[i + 1]!]);
+          resolve({ reference: { path: url.pathname + url.search, status: response.statusCode!, etag, length: body.length }, headers, body });
         });
         response.on("error", reject);
       })

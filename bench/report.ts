@@ -19,7 +19,7 @@ interface Target {
 }
 
 /** Targets apply at this many connections; the other level is there to show the trend. */
-const TARGET_CONNECTIONS = 50;
+export const TARGET_CONNECTIONS = 50;
 const PEAK_RSS_TARGET_MB = 500;
 
 const INFO_P99_MS = 15;
@@ -40,6 +40,11 @@ const TARGETS: Record<string, Target> = {
   "mix-name-desc": { requestsPerSec: 1670, maxP99Ms: SEARCH_P99_MS },
   "mix-info": { maxP99Ms: INFO_P99_MS },
 };
+
+/** The subject's throughput target as a ratio to the ceiling, if it has one. */
+export function ratioTarget(subject: string): number | undefined {
+  return TARGETS[subject]?.ratio;
+}
 
 export interface Cell {
   subject: string;
@@ -110,6 +115,16 @@ function resultsTable(cells: Cell[]): string {
   return [...header, ...lines].join("\n");
 }
 
+/** The machine, its load and how cells were measured: the first line of every report. */
+export function machineLine(run: { loadAverageAtStart: number; cellSeconds: number; warmupSeconds: number }): string {
+  return (
+    `Machine: ${availableParallelism()} cores (nproc), ${cpus()[0]?.model.trim()}, Node ${process.version}; ` +
+    `load average ${run.loadAverageAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end. ` +
+    `Load: wrk (one thread) in its own process, ${run.cellSeconds} s per cell after a ${run.warmupSeconds} s warm-up; ` +
+    "every answer under load is checked against the verified one (status, ETag, length)."
+  );
+}
+
 export interface Run {
   /** The machine's 1-minute load average when the run started: other work skews the figures. */
   loadAverageAtStart: number;
@@ -136,10 +151,7 @@ export function runReport(run: Run): string {
   const loaded = cells.flatMap((cell) => (cell.db ? [cell.db] : []));
   const range = (rates: number[]) => `${number(Math.min(...rates), 1)} to ${number(Math.max(...rates), 1)}`;
   return [
-    `Machine: ${availableParallelism()} cores (nproc), ${cpus()[0]?.model.trim()}, Node ${process.version}; ` +
-      `load average ${run.loadAverageAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end. ` +
-      `Load: wrk (one thread) in its own process, ${run.cellSeconds} s per cell after a ${run.warmupSeconds} s warm-up; ` +
-      "every answer under load is checked against the verified one (status, ETag, length).",
+    machineLine(run),
     `Data set: ${run.database.name}, ${number(run.database.packages)} packages. ` +
       `Service start-up (process start to listening): ${(run.startupMs / 1000).toFixed(1)} s.`,
     "",

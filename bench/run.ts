@@ -8,6 +8,9 @@
  *                                 info requests instead, so no answer cache can help
  *   npm run bench -- --scale 4    the same on 400K packages (generated once from the 100K)
  *   npm run bench -- --reload     load the data set again instead of reusing the database
+ *   npm run bench -- --floor      the requests with a throughput target against the fastest
+ *                                 servers of the service's stack giving the same answers
+ *                                 (floor.ts), at 50 connections
  *
  * The service runs as `npm start` runs it, in a child process, reaching MariaDB through a
  * relay that counts its statements (db-tap.ts); the ceiling (ceiling.ts) runs in another
@@ -25,8 +28,10 @@ import { SHARED } from "../test/support/legacy-data.js";
 import { connect, prepareDatabase } from "./dataset.js";
 import { DatabaseTap } from "./db-tap.js";
 import { DatabaseWatch, measurePackageUpdate, measureVote, sleep } from "./freshness-cost.js";
-import { checkLoadGenerator, load, recordAnswer, referenceAnswers, type LoadOptions, type LoadResult, type ReferenceAnswer } from "./load.js";
-import { runReport, type Cell } from "./report.js";
+import { CeilingBracket, CELL_SECONDS, WARMUP_SECONDS, warmAndLoad } from "./cells.js";
+import { floorReport, measureFloor } from "./floor.js";
+import { checkLoadGenerator, load, recordAnswer, type ReferenceAnswer } from "./load.js";
+import { machineLine, ratioTarget, runReport, type Cell } from "./report.js";
 import { mixSubjects, readQueryFile, relationSearches, type Subject } from "./requests.js";
 import { startServerProcess, type ServerProcess } from "./server-process.js";
 import { verifyAnswer } from "./verify.js";
@@ -37,8 +42,6 @@ const SERVICE_MAIN = new URL("../dist/src/main.js", import.meta.url).pathname;
 const CEILING_MAIN = new URL("./ceiling.ts", import.meta.url).pathname;
 
 const CONNECTIONS = [10, 50];
-const CELL_SECONDS = 5;
-const WARMUP_SECONDS = 1;
 const IDLE_SECONDS = 10;
 const MIX_SIZE = 1000;
 /** In a mix, every how many text searches one is also proven complete (a table scan each). */
@@ -48,8 +51,14 @@ const log = (line: string) => console.log(`· ${line}`);
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { mix: { type: "boolean", default: false }, scale: { type: "string", default: "1" }, reload: { type: "boolean", default: false } },
+    options: {
+      mix: { type: "boolean", default: false },
+      scale: { type: "string", default: "1" },
+      reload: { type: "boolean", default: false },
+      floor: { type: "boolean", default: false },
+    },
   });
+  if (values.floor && values.mix) throw new Error("--floor measures the requests of the query file; leave out --mix");
   const loadAverageAtStart = loadavg()[0]!;
   const scale = Number(values.scale);
   if (!Number.isInteger(scale) || scale < 1) throw new Error(`--scale must be a whole number ≥ 1, got ${values.scale}`);
@@ -68,7 +77,8 @@ async function main(): Promise<void> {
 
   const tap = await DatabaseTap.start(database.url);
   const watch = new DatabaseWatch(tap, connection);
-  const ceiling = await startServerProcess("ceiling", ["--import", "tsx", CEILING_MAIN], {}, 30_000);
+  const ceilingProcess = await startServerProcess("ceiling", ["--import", "tsx", CEILING_MAIN], {}, 30_000);
+  const ceiling = await CeilingBracket.start(ceilingProcess.url, log);
   let service: ServerProcess | undefined;
   try {
     log(
@@ -84,6 +94,13 @@ async function main(): Promise<void> {
     log(`service started in ${(service.startupMs / 1000).toFixed(1)} s on ${database.packages.toLocaleString("en-US")} packages`);
 
     const answers = await checkAnswers(connection, service, subjects);
+    if (values.floor) {
+      const targeted = subjects.filter((s) => ratioTarget(s.name) !== undefined);
+      const checked = targeted.map((subject) => ({ subject, ...answers.get(subject.name)! }));
+      const cells = await measureFloor({ service, ceiling, subjects: checked, log });
+      console.log(`\n${machineLine({ loadAverageAtStart, cellSeconds: CELL_SECONDS, warmupSeconds: WARMUP_SECONDS })}\n${floorReport(cells)}`);
+      return;
+    }
     log(`watching the idle service's database use for ${IDLE_SECONDS} s`);
     const { use: idle } = await watch.during(() => sleep(IDLE_SECONDS * 1000));
     const cells = await runCells(watch, service, ceiling, subjects, answers);
@@ -113,7 +130,7 @@ async function main(): Promise<void> {
     console.log(`\n${report}`);
   } finally {
     await service?.stop();
-    await ceiling.stop();
+    await ceilingProcess.stop();
     await tap.close();
     await connection.end();
   }
@@ -160,58 +177,37 @@ async function checkAnswers(connection: mysql.Connection, service: ServerProcess
   return bySubject;
 }
 
-/**
- * Every subject at each number of connections, each cell between two ceiling cells at the
- * same connections, and its ratio taken against the higher of the two. On a shared machine
- * the speed drifts over a run (seen: the same ceiling at 12,000 and at 22,000 req/s within
- * minutes), so a ratio to a ceiling measured minutes earlier drifts with it; and a single
- * 5 s ceiling cell can dip (seen: 36,921 req/s between cells of 50,000 to 64,000), which
- * must not make the cell beside it pass. The ceiling rows show the median of its cells.
- */
+/** Every subject at each number of connections, each between two ceiling cells (cells.ts). */
 async function runCells(
   watch: DatabaseWatch,
   service: ServerProcess,
-  ceiling: ServerProcess,
+  ceiling: CeilingBracket,
   subjects: Subject[],
   answers: Map<string, CheckedAnswers>,
 ): Promise<Cell[]> {
   const cells: Cell[] = [];
-  const ceilingAnswer = await referenceAnswers(ceiling.url, ["/"]);
-  const ceilingRuns = new Map<number, LoadResult[]>(CONNECTIONS.map((c) => [c, []]));
-  const measureCeiling = async (connections: number) => {
-    const run = await warmAndLoad((options) => load(ceiling.url, ceilingAnswer, options), connections);
-    ceilingRuns.get(connections)!.push(run);
-    log(`ceiling, ${connections} connections: ${run.requestsPerSec.toFixed(0)} req/s`);
-    return run.requestsPerSec;
-  };
   // Connections outermost, so the ceiling cell after one subject is the one before the next.
   for (const connections of CONNECTIONS) {
-    let before = await measureCeiling(connections);
     for (const subject of subjects) {
       if (service.failure) throw new Error(service.failure);
       const { problems, references } = answers.get(subject.name)!;
-      const { result, use } = await watch.during(() => warmAndLoad((options) => load(service.url, references, options), connections));
-      log(`${subject.name}, ${connections} connections: ${result.requestsPerSec.toFixed(0)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`);
-      const after = await measureCeiling(connections);
-      cells.push({ subject: subject.name, connections, load: result, ceilingRps: Math.max(before, after), db: use, answerProblems: problems });
-      before = after;
+      const { result, ceilingRps } = await ceiling.around(connections, async () => {
+        const measured = await watch.during(() => warmAndLoad((options) => load(service.url, references, options), connections));
+        const { result } = measured;
+        log(`${subject.name}, ${connections} connections: ${result.requestsPerSec.toFixed(0)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`);
+        return measured;
+      });
+      cells.push({ subject: subject.name, connections, load: result.result, ceilingRps, db: result.use, answerProblems: problems });
     }
   }
   const ceilingRows = CONNECTIONS.map((connections) => {
-    const runs = ceilingRuns.get(connections)!.sort((a, b) => a.requestsPerSec - b.requestsPerSec);
-    const median = runs[Math.floor(runs.length / 2)]!;
+    const median = ceiling.median(connections);
     return { subject: "ceiling", connections, load: median, ceilingRps: median.requestsPerSec, answerProblems: [] };
   });
   // The table lists each subject's cells together, in the order of the subjects.
   const order = (cell: Cell) => subjects.findIndex((s) => s.name === cell.subject);
   cells.sort((a, b) => order(a) - order(b) || a.connections - b.connections);
   return [...ceilingRows, ...cells];
-}
-
-/** A 1 s warm-up (not counted: the first requests pay for JIT compilation), then the measured run. */
-async function warmAndLoad(send: (options: LoadOptions) => Promise<LoadResult>, connections: number): Promise<LoadResult> {
-  await send({ connections, durationS: WARMUP_SECONDS });
-  return send({ connections, durationS: CELL_SECONDS });
 }
 
 main().catch((error: unknown) => {
