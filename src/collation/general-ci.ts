@@ -73,3 +73,19 @@ export function compareFolded(a: string, b: string): number {
   }
   return 0;
 }
+
+/**
+ * How `folded` compares with the strings that start with `prefix`: negative when it sorts
+ * before all of them, positive when after, 0 when it starts with `prefix` or equals it
+ * but for trailing spaces. The smallest string starting with a prefix is not the prefix
+ * itself: `lib\t...` sorts before `lib`, which the collation compares as `lib` + spaces.
+ * MariaDB agrees: `Name LIKE 'lib%' ORDER BY Name` puts `lib\x00x`, `lib\x01x`, `lib\tx`
+ * before `lib`, by index range and by full scan alike.
+ */
+export function comparePrefix(folded: string, prefix: string): number {
+  for (let i = 0; i < prefix.length; i++) {
+    const d = (i < folded.length ? folded.charCodeAt(i) : SPACE) - prefix.charCodeAt(i);
+    if (d !== 0) return d;
+  }
+  return 0;
+}

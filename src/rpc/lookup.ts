@@ -2,7 +2,7 @@
  * The legacy RPC's queries, answered from the read model. Each function returns the
  * packages the legacy SQL would have returned, in the order it would have returned them.
  */
-import { compareFolded, equalityKey } from "../collation/general-ci.js";
+import { compareFolded, comparePrefix, equalityKey } from "../collation/general-ci.js";
 import { compileLike, escapeLikeWildcards, type LikePattern } from "../collation/like.js";
 import type { Snapshot } from "../readmodel/snapshot.js";
 import type { SortedNames } from "../readmodel/sorted-names.js";
@@ -152,7 +152,7 @@ function suggestFrom({ folds, names }: SortedNames, prefix: string, escape: bool
     let hi = folds.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (compareFolded(folds[mid]!, key) < 0) lo = mid + 1;
+      if (comparePrefix(folds[mid]!, key) < 0) lo = mid + 1;
       else hi = mid;
     }
     // The order ignores trailing spaces and LIKE does not: names equal to the prefix

@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { compareFolded, fold } from "../../src/collation/general-ci.js";
+import type { Snapshot } from "../../src/readmodel/snapshot.js";
+import { sortedNamesInSteps } from "../../src/readmodel/sorted-names.js";
+import { runAtOnce } from "../../src/readmodel/steps.js";
+import { suggestPackages } from "../../src/rpc/lookup.js";
+
+/** Characters on both sides of the space the collation pads with, and accents, astral, wildcards. */
+const ALPHABET = ["\x00", "\t", "\x01", " ", "-", "0", "9", "A", "a", "Z", "z", "_", "~", "\x7f", "\x80", "é", "É", "ß", "\ufffd", "😀"];
+
+function mulberry32(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomNames(count: number, seed: number): string[] {
+  const random = mulberry32(seed);
+  return Array.from({ length: count }, () => {
+    // Mostly a shared stem, so many names tie on their first weights.
+    let name = random() < 0.7 ? "lib" : "";
+    const length = Math.floor(random() * 10);
+    for (let i = 0; i < length; i++) name += ALPHABET[Math.floor(random() * ALPHABET.length)]!;
+    return name;
+  });
+}
+
+function snapshotOf(names: string[]): Snapshot {
+  const items = names.map((name) => ({ name, nameFold: fold(name) })).sort((a, b) => compareFolded(a.nameFold, b.nameFold));
+  return { packageNames: runAtOnce(sortedNamesInSteps(items)) } as unknown as Snapshot;
+}
+
+describe("suggest: `Name LIKE 'prefix%' ORDER BY Name LIMIT 20`", () => {
+  it("starts with the names that sort before the bare prefix (a control character after it), as MariaDB does", () => {
+    // MariaDB 10.11, utf8mb4_general_ci, by index range and by full scan alike.
+    const snapshot = snapshotOf(["lib", "libx", "lib\x01x", "lib\tx", "lia", "lic", "\x01a", "a", " b", "lib y"]);
+    expect(suggestPackages(snapshot, "lib")).toEqual(["lib\x01x", "lib\tx", "lib", "lib y", "libx"]);
+    expect(suggestPackages(snapshot, "")).toEqual(["\x01a", " b", "a", "lia", "lib\x01x", "lib\tx", "lib", "lib y", "libx", "lic"]);
+  });
+
+  it("finds the same first 20 names as a scan of the whole sorted list", () => {
+    const names = [...new Set(randomNames(3000, 2))];
+    const snapshot = snapshotOf(names);
+    const sorted = names.map((name) => ({ name, nameFold: fold(name) })).sort((a, b) => compareFolded(a.nameFold, b.nameFold));
+    const prefixes = ["", "l", "lib", "LIB", "lib ", "lib\t", "libé", "libE", "lib~", "lib\x7f", "lib\x80", "libß", "lib😀", "lib-0", "libAAAAAAAA", "z", "\x7f"];
+    for (const prefix of [...prefixes, ...randomNames(200, 3)]) {
+      const key = fold(prefix);
+      const expected = sorted.filter((item) => item.nameFold.startsWith(key)).slice(0, 20).map((item) => item.name);
+      expect(suggestPackages(snapshot, prefix), JSON.stringify(prefix)).toEqual(expected);
+    }
+  });
+});
