@@ -18,7 +18,6 @@ import cluster from "node:cluster";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { getRequestListener, type HttpBindings } from "@hono/node-server";
 import { Hono } from "hono";
 import { handleInBursts } from "../src/http/handle-in-bursts.js";
@@ -80,8 +79,9 @@ function serve(kind: FloorKind, file: string): void {
 }
 
 function runPrimary(workers: number): void {
+  let stopping = false;
   for (let i = 0; i < workers; i++) cluster.fork();
-  cluster.once("listening", (_worker, address: AddressInfo | { address: string; port: number }) => {
+  cluster.once("listening", (_worker, address) => {
     console.log(`listening on http://127.0.0.1:${address.port}/`);
   });
   cluster.on("exit", (_worker, code, signal) => {
@@ -90,7 +90,6 @@ function runPrimary(workers: number): void {
       process.exit(1);
     }
   });
-  let stopping = false;
   process.once("SIGTERM", () => {
     stopping = true;
     for (const worker of Object.values(cluster.workers ?? {})) worker?.kill();

@@ -191,13 +191,12 @@ async function runCells(
     for (const subject of subjects) {
       if (service.failure) throw new Error(service.failure);
       const { problems, references } = answers.get(subject.name)!;
-      const { result, ceilingRps } = await ceiling.around(connections, async () => {
-        const measured = await watch.during(() => warmAndLoad((options) => load(service.url, references, options), connections));
-        const { result } = measured;
-        log(`${subject.name}, ${connections} connections: ${result.requestsPerSec.toFixed(0)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`);
-        return measured;
-      });
-      cells.push({ subject: subject.name, connections, load: result.result, ceilingRps, db: result.use, answerProblems: problems });
+      const { result: measured, ceilingRps } = await ceiling.around(connections, () =>
+        watch.during(() => warmAndLoad((options) => load(service.url, references, options), connections)),
+      );
+      const { result, use } = measured;
+      log(`${subject.name}, ${connections} connections: ${result.requestsPerSec.toFixed(0)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`);
+      cells.push({ subject: subject.name, connections, load: result, ceilingRps, db: use, answerProblems: problems });
     }
   }
   const ceilingRows = CONNECTIONS.map((connections) => {
