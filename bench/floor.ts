@@ -50,9 +50,7 @@ export async function measureFloor({ service, ceiling, subjects, log }: FloorRun
   try {
     const file = path.join(directory, "answers.json");
     await writeFile(file, JSON.stringify(await recordAnswers(service.url, subjects.map((s) => s.subject))));
-    for (const kind of ["node", "hono"] as const) {
-      floors.push([kind, await startServerProcess(`${kind} floor`, ["--import", "tsx", FLOOR_MAIN, kind, file, String(workers)], {}, 30_000)]);
-    }
+    for (const kind of ["node", "hono"] as const) floors.push([kind, await startFloorServer(kind, file, workers)]);
     log(`floor servers started with ${workers} worker${workers > 1 ? "s" : ""} each, as the service runs`);
 
     const cells: FloorCell[] = [];
@@ -70,6 +68,11 @@ export async function measureFloor({ service, ceiling, subjects, log }: FloorRun
     for (const [, floor] of floors) await floor.stop();
     await rm(directory, { recursive: true, force: true });
   }
+}
+
+/** A floor server giving the answers of `answersFile` (FloorAnswer[] as JSON) with `workers` workers. */
+export function startFloorServer(kind: FloorKind, answersFile: string, workers: number): Promise<ServerProcess> {
+  return startServerProcess(`${kind} floor`, ["--import", "tsx", FLOOR_MAIN, kind, answersFile, String(workers)], {}, 30_000);
 }
 
 async function recordAnswers(serviceUrl: string, subjects: Subject[]): Promise<FloorAnswer[]> {

@@ -8,11 +8,10 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFloorServer } from "../../bench/floor.js";
 import type { FloorAnswer } from "../../bench/floor-server.js";
 import { recordAnswer } from "../../bench/load.js";
-import { startServerProcess, type ServerProcess } from "../../bench/server-process.js";
-
-const FLOOR_MAIN = new URL("../../bench/floor-server.ts", import.meta.url).pathname;
+import type { ServerProcess } from "../../bench/server-process.js";
 const BODY = '["lib2geom","lib\\/x"]';
 const ANSWER: FloorAnswer = {
   path: "/rpc/?v=5&type=suggest&arg=lib",
@@ -31,7 +30,7 @@ describe.each(["node", "hono"] as const)("the %s floor server", (kind) => {
     directory = await mkdtemp(path.join(tmpdir(), "floor-test-"));
     const file = path.join(directory, "answers.json");
     await writeFile(file, JSON.stringify([ANSWER]));
-    floor = await startServerProcess(`${kind} floor`, ["--import", "tsx", FLOOR_MAIN, kind, file, "2"], {}, 30_000);
+    floor = await startFloorServer(kind, file, 2);
   });
   afterAll(async () => {
     await floor?.stop();
