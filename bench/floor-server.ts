@@ -7,23 +7,28 @@
  * headers. So no implementation on this stack can answer faster than its floor, and a
  * target above the floor cannot be met on this machine by changing the service.
  *
- *   node --import tsx bench/floor-server.ts <node|hono> <answers.json> <workers>
+ *   node --import tsx bench/floor-server.ts <node|hono|node-unhashed> <answers.json> <workers>
  *
  * `node` answers from a bare node:http handler; `hono` from a one-route Hono app behind
- * the Node adapter, its requests handled in bursts as the service's are. Both run as a
- * cluster of <workers>, as the service does. floor.ts records the answers and starts it; it
+ * the Node adapter, its requests handled in bursts as the service's are. `node-unhashed`
+ * is the bare handler with each answer's ETag hashed once at start: what a cache of whole
+ * answers would give, which the targets rule out. It is no floor; it tells whether the MD5
+ * of each answer is what puts a target out of reach. All run as a cluster of <workers>, as
+ * the service does. floor.ts records the answers and starts it; it
  * prints the same "listening on" line as the ceiling and runs until it is sent SIGTERM.
  */
 import cluster from "node:cluster";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import http from "node:http";
+import { fileURLToPath } from "node:url";
 import { getRequestListener, type HttpBindings } from "@hono/node-server";
 import { Hono } from "hono";
 import { handleInBursts } from "../src/http/handle-in-bursts.js";
 import { md5 } from "../src/rpc/respond.js";
 
-export type FloorKind = "node" | "hono";
+export const FLOOR_KINDS = ["node", "hono", "node-unhashed"] as const;
+export type FloorKind = (typeof FLOOR_KINDS)[number];
 
 /** One answer of the service as the floor gives it again. */
 export interface FloorAnswer {
@@ -39,23 +44,29 @@ interface Answer {
   status: number;
   headers: [string, string][];
   body: Buffer;
+  /** The body's MD5, hashed once: only `node-unhashed` sends it. */
+  etag: string;
 }
 
 /** The headers of one answer: the recorded ones, then what is made per request. */
-function headersFor(answer: Answer): Record<string, string> {
+function headersFor(answer: Answer, hashed: boolean): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of answer.headers) headers[name] = value;
-  headers.ETag = `"${md5(answer.body)}"`;
+  headers.ETag = `"${hashed ? md5(answer.body) : answer.etag}"`;
   headers["X-Request-Id"] = randomUUID();
   return headers;
 }
 
-const MISSING: Answer = { status: 404, headers: [["Content-Type", "text/plain"]], body: Buffer.from("not a recorded request\n") };
+function answerOf(status: number, headers: [string, string][], body: Buffer): Answer {
+  return { status, headers, body, etag: md5(body) };
+}
 
-function nodeServer(answers: Map<string, Answer>): http.Server {
+const MISSING = answerOf(404, [["Content-Type", "text/plain"]], Buffer.from("not a recorded request\n"));
+
+function nodeServer(answers: Map<string, Answer>, hashed: boolean): http.Server {
   return http.createServer((request, response) => {
     const answer = answers.get(request.url ?? "") ?? MISSING;
-    response.writeHead(answer.status, headersFor(answer));
+    response.writeHead(answer.status, headersFor(answer, hashed));
     response.end(answer.body);
   });
 }
@@ -65,15 +76,15 @@ function honoServer(answers: Map<string, Answer>): http.Server {
   // The request target as Node read it, as the service reads it (not the URL the adapter builds).
   app.get("*", (c) => {
     const answer = answers.get(c.env.incoming.url ?? "") ?? MISSING;
-    return new Response(answer.body as BodyInit, { status: answer.status, headers: headersFor(answer) });
+    return new Response(answer.body as BodyInit, { status: answer.status, headers: headersFor(answer, true) });
   });
   return http.createServer(handleInBursts(getRequestListener(app.fetch)));
 }
 
 function serve(kind: FloorKind, file: string): void {
   const recorded = JSON.parse(readFileSync(file, "utf8")) as FloorAnswer[];
-  const answers = new Map(recorded.map((a) => [a.path, { status: a.status, headers: a.headers, body: Buffer.from(a.bodyBase64, "base64") }]));
-  const server = kind === "node" ? nodeServer(answers) : honoServer(answers);
+  const answers = new Map(recorded.map((a) => [a.path, answerOf(a.status, a.headers, Buffer.from(a.bodyBase64, "base64"))]));
+  const server = kind === "hono" ? honoServer(answers) : nodeServer(answers, kind === "node");
   // Workers that listen on port 0 share the one port the primary picks.
   server.listen(0, "127.0.0.1");
 }
@@ -97,10 +108,13 @@ function runPrimary(workers: number): void {
   });
 }
 
-const [kind, file, workers] = process.argv.slice(2);
-if ((kind !== "node" && kind !== "hono") || !file || !Number.isInteger(Number(workers)) || Number(workers) < 1) {
-  console.error("usage: floor-server.ts <node|hono> <answers.json> <workers>");
-  process.exit(2);
+// Run as a program; imported (for FLOOR_KINDS and the types), it only declares.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [kind, file, workers] = process.argv.slice(2);
+  if (!FLOOR_KINDS.includes(kind as FloorKind) || !file || !Number.isInteger(Number(workers)) || Number(workers) < 1) {
+    console.error(`usage: floor-server.ts <${FLOOR_KINDS.join("|")}> <answers.json> <workers>`);
+    process.exit(2);
+  }
+  if (cluster.isPrimary) runPrimary(Number(workers));
+  else serve(kind as FloorKind, file);
 }
-if (cluster.isPrimary) runPrimary(Number(workers));
-else serve(kind, file);

@@ -10,12 +10,16 @@
  * the targets' connections between two ceiling cells, and every answer is checked against
  * the service's (status, ETag, length), so the floors do the per-request work the legacy
  * answer demands (the MD5 of the body for the ETag) and nothing else.
+ *
+ * Where even the bare floor misses a target, the bare floor runs once more with each
+ * answer's ETag hashed once at start, as a cache of whole answers would give it: whether
+ * that meets the target tells whether hashing each answer is what bars it.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { warmAndLoad, type CeilingBracket } from "./cells.js";
-import type { FloorAnswer, FloorKind } from "./floor-server.js";
+import { FLOOR_KINDS, type FloorAnswer, type FloorKind } from "./floor-server.js";
 import { load, recordAnswer, type LoadResult, type ReferenceAnswer } from "./load.js";
 import { ratioTarget, TARGET_CONNECTIONS } from "./report.js";
 import type { Subject } from "./requests.js";
@@ -50,18 +54,25 @@ export async function measureFloor({ service, ceiling, subjects, log }: FloorRun
   try {
     const file = path.join(directory, "answers.json");
     await writeFile(file, JSON.stringify(await recordAnswers(service.url, subjects.map((s) => s.subject))));
-    for (const kind of ["node", "hono"] as const) floors.push([kind, await startFloorServer(kind, file, workers)]);
+    for (const kind of FLOOR_KINDS) floors.push([kind, await startFloorServer(kind, file, workers)]);
     log(`floor servers started with ${workers} worker${workers > 1 ? "s" : ""} each, as the service runs`);
+    const urls = new Map<FloorCell["server"], string>([...floors.map(([kind, p]) => [kind, p.url] as const), ["service", service.url]]);
 
     const cells: FloorCell[] = [];
     for (const { subject, references, problems } of subjects) {
-      for (const [server, url] of [...floors.map(([kind, p]) => [kind, p.url] as const), ["service", service.url] as const]) {
+      const measure = async (server: FloorCell["server"]): Promise<FloorCell> => {
         const { result, ceilingRps } = await ceiling.around(TARGET_CONNECTIONS, () =>
-          warmAndLoad((options) => load(url, references, options), TARGET_CONNECTIONS),
+          warmAndLoad((options) => load(urls.get(server)!, references, options), TARGET_CONNECTIONS),
         );
         log(`${subject.name}, ${server}: ${result.requestsPerSec.toFixed(0)} req/s, ${(result.requestsPerSec / ceilingRps).toFixed(3)} × ceiling`);
-        cells.push({ subject: subject.name, answerProblems: problems, server, load: result, ceilingRps });
-      }
+        const cell = { subject: subject.name, answerProblems: problems, server, load: result, ceilingRps };
+        cells.push(cell);
+        return cell;
+      };
+      const bare = await measure("node");
+      await measure("hono");
+      await measure("service");
+      if (ratio(bare) < ratioTarget(subject.name)!) await measure("node-unhashed");
     }
     return cells;
   } finally {
@@ -89,7 +100,8 @@ async function recordAnswers(serviceUrl: string, subjects: Subject[]): Promise<F
   return answers;
 }
 
-const LABELS: Record<FloorCell["server"], string> = {
+/** The table's columns; `node-unhashed` shows only in the verdicts of the rows it ran for. */
+const LABELS: Record<Exclude<FloorCell["server"], "node-unhashed">, string> = {
   node: "bare node:http floor",
   hono: "Hono floor",
   service: "the service",
@@ -98,18 +110,23 @@ const LABELS: Record<FloorCell["server"], string> = {
 const ratio = (cell: FloorCell) => cell.load.requestsPerSec / cell.ceilingRps;
 
 function verdict(target: number, cells: FloorCell[]): string {
-  const of = (server: FloorCell["server"]) => cells.find((c) => c.server === server)!;
+  const of = (server: FloorCell["server"]) => cells.find((c) => c.server === server);
   if (cells.some((c) => c.answerProblems.length > 0)) return "FAIL: wrong answers (see the log)";
   if (cells.some((c) => c.load.errors > 0 || c.load.wrong > 0)) return `FAIL: errors or wrong answers under load (${cells.map((c) => `${c.server} ${c.load.errors} / ${c.load.wrong}`).join(", ")})`;
-  if (ratio(of("service")) >= target) return "met";
-  if (ratio(of("node")) < target) return "out of reach: above even the bare node:http floor";
-  if (ratio(of("hono")) < target) return "out of reach on Hono: above its floor";
-  return `missed: the service makes ${((of("service").load.requestsPerSec / of("hono").load.requestsPerSec) * 100).toFixed(0)}% of the Hono floor's answers`;
+  const service = of("service")!;
+  if (ratio(service) >= target) return "met";
+  if (ratio(of("node")!) < target) {
+    const unhashed = of("node-unhashed");
+    const withoutHash = unhashed === undefined ? "" : `; with the ETag hashed once instead of per answer (a cache of whole answers), ${ratio(unhashed).toFixed(3)}`;
+    return `out of reach: above even the bare node:http floor${withoutHash}`;
+  }
+  if (ratio(of("hono")!) < target) return "out of reach on Hono: above its floor";
+  return `missed: the service makes ${((service.load.requestsPerSec / of("hono")!.load.requestsPerSec) * 100).toFixed(0)}% of the Hono floor's answers`;
 }
 
 export function floorReport(cells: FloorCell[]): string {
   const subjects = [...new Set(cells.map((c) => c.subject))];
-  const servers = Object.keys(LABELS) as FloorCell["server"][];
+  const servers = Object.keys(LABELS) as (keyof typeof LABELS)[];
   const header = [
     `| request | ${servers.map((s) => `${LABELS[s]} req/s | × ceiling`).join(" | ")} | target | |`,
     `| --- | ${servers.map(() => "---: | ---:").join(" | ")} | --- | --- |`,

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFloorServer } from "../../bench/floor.js";
-import type { FloorAnswer } from "../../bench/floor-server.js";
+import { FLOOR_KINDS, type FloorAnswer } from "../../bench/floor-server.js";
 import { recordAnswer } from "../../bench/load.js";
 import type { ServerProcess } from "../../bench/server-process.js";
 const BODY = '["lib2geom","lib\\/x"]';
@@ -23,7 +23,7 @@ const ANSWER: FloorAnswer = {
   bodyBase64: Buffer.from(BODY).toString("base64"),
 };
 
-describe.each(["node", "hono"] as const)("the %s floor server", (kind) => {
+describe.each(FLOOR_KINDS)("the %s floor server", (kind) => {
   let directory: string;
   let floor: ServerProcess;
   beforeAll(async () => {
