@@ -14,8 +14,8 @@
  * is the bare handler with each answer's ETag hashed once at start: what a cache of whole
  * answers would give, which the targets rule out. It is no floor; it tells whether the MD5
  * of each answer is what puts a target out of reach. All run as a cluster of <workers>, as
- * the service does. floor.ts records the answers and starts it; it
- * prints the same "listening on" line as the ceiling and runs until it is sent SIGTERM.
+ * the service does. floor.ts records the answers and starts the servers; each prints the
+ * same "listening on" line as the ceiling and runs until it is sent SIGTERM.
  */
 import cluster from "node:cluster";
 import { randomUUID } from "node:crypto";
