@@ -39,10 +39,13 @@ describe("BlockDestination", () => {
 });
 
 describe("requestLog", () => {
-  it("writes the line pino would write for logger.info(line, \"request\")", () => {
+  it.each([
+    ["plain text", { requestId: "0f8a-11", method: "GET", path: "/rpc/", status: 200, durationMs: 0.125 }],
+    ["non-ASCII left as it is", { requestId: "x", method: "GET", path: "/rpc/\u00e9\u{1f600}", status: 404, durationMs: 3 }],
+    ["characters JSON escapes", { requestId: 'id"\\\u0001', method: "GET", path: "/rpc/\u00e9\n", status: 200, durationMs: 0.125 }],
+  ])("writes the line pino would write for logger.info(line, \"request\"): %s", (_, line) => {
     const written: string[] = [];
-    const logger = createLogger("info", { write: (line: string) => void written.push(line) });
-    const line = { requestId: 'id"\\\u0001', method: "GET", path: "/rpc/\u00e9\n", status: 200, durationMs: 0.125 };
+    const logger = createLogger("info", { write: (text: string) => void written.push(text) });
     logger.info(line, "request");
     requestLog(logger)(line);
     const [fromPino, fromTemplate] = written.map((l) => l.replace(/"time":\d+/, '"time":0'));
