@@ -88,7 +88,20 @@ function startingWith(text: string): LikePattern {
   return { substring: null, prefix: text, matches: (s) => s.startsWith(text) };
 }
 
+/**
+ * What `LIKE '<text>%'` asks a folded name to start with, found without compiling the
+ * pattern: the folded text, when it holds nothing LIKE treats specially (with its
+ * wildcards escaped, as the legacy RPC escaped them, only a backslash). Otherwise null.
+ */
+export function plainPrefix(text: string, wildcardsEscaped: boolean): string | null {
+  return (wildcardsEscaped ? BACKSLASH : SPECIAL).test(text) ? null : fold(text);
+}
+
+const BACKSLASH = /\\/;
+
 /** PHP's addcslashes($s, '%_'): the user's wildcards become literals, backslashes stay. */
 export function escapeLikeWildcards(s: string): string {
-  return s.replace(/[%_]/g, (c) => "\\" + c);
+  return WILDCARD.test(s) ? s.replace(/[%_]/g, (c) => "\\" + c) : s;
 }
+
+const WILDCARD = /[%_]/;

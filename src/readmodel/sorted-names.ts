@@ -4,6 +4,7 @@
  * then reads strings only; a binary search over the packages themselves loaded each
  * probe's key through objects of many shapes, which V8 could not keep on its fast path.
  */
+import { encodeString } from "../php/json.js";
 import { STEP, type Steps } from "./steps.js";
 
 export interface SortedNames {
@@ -11,20 +12,66 @@ export interface SortedNames {
   readonly folds: readonly string[];
   /** The names as stored, in the same order. */
   readonly names: readonly string[];
+  /**
+   * The names as the legacy RPC's json_encode() printed them, each followed by a comma,
+   * in the same order: a suggest answer is then copied out of these bytes (usually one
+   * run of them) instead of being escaped, joined and converted to bytes per request.
+   */
+  readonly json: Buffer;
+  /** Where each name's bytes in `json` end (after its comma); they start where the previous end. */
+  readonly jsonEnds: Uint32Array;
 }
 
-export const NO_NAMES: SortedNames = { folds: [], names: [] };
+export const NO_NAMES: SortedNames = { folds: [], names: [], json: Buffer.alloc(0), jsonEnds: new Uint32Array(0) };
 
 /** The names of `items`, taken in the order of `order` (positions in `items`) when given. */
 export function* sortedNamesInSteps(items: readonly { nameFold: string; name: string }[], order?: ArrayLike<number>): Steps<SortedNames> {
   const length = order ? order.length : items.length;
   const folds = new Array<string>(length);
   const names = new Array<string>(length);
+  const encoded = new Array<string>(length);
+  const jsonEnds = new Uint32Array(length);
+  let end = 0;
   for (let i = 0; i < length; i++) {
     const item = items[order ? order[i]! : i]!;
     folds[i] = item.nameFold;
     names[i] = item.name;
+    // json_encode's output is ASCII: one byte per character.
+    encoded[i] = `${encodeString(item.name)},`;
+    jsonEnds[i] = end += encoded[i]!.length;
     if (i % STEP === 0) yield;
   }
-  return { folds, names };
+  const json = Buffer.allocUnsafeSlow(end);
+  let offset = 0;
+  for (let i = 0; i < length; i++) {
+    offset += json.write(encoded[i]!, offset, "latin1");
+    if (i % STEP === 0) yield;
+  }
+  return { folds, names, json, jsonEnds };
 }
+
+/**
+ * The JSON list of the names at `positions` (ascending), as the legacy RPC printed it:
+ * the bytes of each run of neighbouring names copied at once, the last comma replaced by
+ * the closing bracket.
+ */
+export function jsonListOf({ json, jsonEnds }: SortedNames, positions: readonly number[]): Buffer {
+  if (positions.length === 0) return Buffer.from("[]", "latin1");
+  const start = (position: number) => (position === 0 ? 0 : jsonEnds[position - 1]!);
+  let length = 1;
+  for (const position of positions) length += jsonEnds[position]! - start(position);
+  const body = Buffer.allocUnsafe(length);
+  body[0] = OPEN_BRACKET;
+  let offset = 1;
+  for (let i = 0; i < positions.length; ) {
+    let last = i;
+    while (last + 1 < positions.length && positions[last + 1] === positions[last]! + 1) last++;
+    offset += json.copy(body, offset, start(positions[i]!), jsonEnds[positions[last]!]);
+    i = last + 1;
+  }
+  body[length - 1] = CLOSE_BRACKET;
+  return body;
+}
+
+const OPEN_BRACKET = "[".charCodeAt(0);
+const CLOSE_BRACKET = "]".charCodeAt(0);

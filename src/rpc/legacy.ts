@@ -2,10 +2,10 @@
  * The legacy RPC (aurweb 5.0.0's AurJSON::handle) answered from the read model:
  * validate -> rate limit -> look up -> shape -> encode -> ETag / If-None-Match -> JSONP.
  */
-import { encodeStringList } from "../php/json.js";
 import { isNumeric, intval, isTruthy, looseEquals } from "../php/numeric.js";
 import { PhpArray, type PhpValue } from "../php/query-string.js";
 import type { Snapshot } from "../readmodel/snapshot.js";
+import { jsonListOf } from "../readmodel/sorted-names.js";
 import type { DependencyOrder, Package } from "../readmodel/types.js";
 import { commentForm } from "./comment-form.js";
 import * as lookup from "./lookup.js";
@@ -156,12 +156,12 @@ class Handler {
     return this.processQuery("search", lookup.searchByExtendedField(snapshot, by, value));
   }
 
-  suggest(arg: PhpValue, bases: boolean): string {
+  suggest(arg: PhpValue, bases: boolean): Body {
     if (typeof arg !== "string") return this.invalidArguments();
     const prefix = legacyQueryText(arg);
     if (prefix === undefined) return this.invalidArguments();
-    const names = bases ? lookup.suggestBases(this.ctx.snapshot, prefix) : lookup.suggestPackages(this.ctx.snapshot, prefix);
-    return encodeStringList(names);
+    const names = bases ? this.ctx.snapshot.baseNames : this.ctx.snapshot.packageNames;
+    return jsonListOf(names, lookup.suggest(names, prefix));
   }
 
   /**

@@ -3,7 +3,7 @@
  * packages the legacy SQL would have returned, in the order it would have returned them.
  */
 import { compareFolded, comparePrefix, equalityKey } from "../collation/general-ci.js";
-import { compileLike, escapeLikeWildcards, type LikePattern } from "../collation/like.js";
+import { compileLike, escapeLikeWildcards, plainPrefix, type LikePattern } from "../collation/like.js";
 import type { Snapshot } from "../readmodel/snapshot.js";
 import type { SortedNames } from "../readmodel/sorted-names.js";
 import type { DependencyOrder, Package } from "../readmodel/types.js";
@@ -140,40 +140,50 @@ export function infoById(snapshot: Snapshot, literal: number): Package[] {
 const SUGGEST_LIMIT = 20;
 
 /**
- * `Name LIKE 'prefix%' ... ORDER BY Name LIMIT 20` over a list sorted by collation. The
- * legacy RPC escaped the argument's wildcards; current aurweb does not.
+ * `Name LIKE 'prefix%' ... ORDER BY Name LIMIT 20` over a list sorted by collation: the
+ * positions of the names found, ascending. The legacy RPC escaped the argument's
+ * wildcards; current aurweb does not.
  */
-function suggestFrom({ folds, names }: SortedNames, prefix: string, escape: boolean): string[] {
+export function suggest(names: SortedNames, prefix: string, escape = true): number[] {
+  // Nearly every argument is the plain start of a name: no pattern to compile.
+  const plain = plainPrefix(prefix, escape);
+  if (plain !== null) return startingWith(names, plain);
   const pattern = compileLike(`${escape ? escapeLikeWildcards(prefix) : prefix}%`);
-  const out: string[] = [];
-  if (pattern.prefix !== null) {
-    const key = pattern.prefix;
-    let lo = 0;
-    let hi = folds.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (comparePrefix(folds[mid]!, key) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    // The order ignores trailing spaces and LIKE does not: names equal to the prefix
-    // but for its trailing spaces sort among the matches without matching.
-    for (let i = lo; i < folds.length && out.length < SUGGEST_LIMIT; i++) {
-      const fold = folds[i]!;
-      if (fold.startsWith(key)) out.push(names[i]!);
-      else if (compareFolded(fold, key) !== 0) break;
-    }
-    return out;
-  }
+  if (pattern.prefix !== null) return startingWith(names, pattern.prefix);
+  const { folds } = names;
+  const out: number[] = [];
   for (let i = 0; i < folds.length && out.length < SUGGEST_LIMIT; i++) {
-    if (pattern.matches(folds[i]!)) out.push(names[i]!);
+    if (pattern.matches(folds[i]!)) out.push(i);
+  }
+  return out;
+}
+
+/** The first names, up to the limit, whose folded form starts with `key`. */
+function startingWith({ folds }: SortedNames, key: string): number[] {
+  let lo = 0;
+  let hi = folds.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (comparePrefix(folds[mid]!, key) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  // The order ignores trailing spaces and LIKE does not: names equal to the prefix
+  // but for its trailing spaces sort among the matches without matching.
+  const out: number[] = [];
+  for (let i = lo; i < folds.length && out.length < SUGGEST_LIMIT; i++) {
+    const fold = folds[i]!;
+    if (fold.startsWith(key)) out.push(i);
+    else if (compareFolded(fold, key) !== 0) break;
   }
   return out;
 }
 
 export function suggestPackages(snapshot: Snapshot, prefix: string, escape = true): string[] {
-  return suggestFrom(snapshot.packageNames, prefix, escape);
+  return namesAt(snapshot.packageNames, suggest(snapshot.packageNames, prefix, escape));
 }
 
 export function suggestBases(snapshot: Snapshot, prefix: string, escape = true): string[] {
-  return suggestFrom(snapshot.baseNames, prefix, escape);
+  return namesAt(snapshot.baseNames, suggest(snapshot.baseNames, prefix, escape));
 }
+
+const namesAt = ({ names }: SortedNames, positions: readonly number[]) => positions.map((i) => names[i]!);

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { compareFolded, fold } from "../../src/collation/general-ci.js";
 import type { Snapshot } from "../../src/readmodel/snapshot.js";
-import { sortedNamesInSteps } from "../../src/readmodel/sorted-names.js";
+import { encodeStringList } from "../../src/php/json.js";
+import { jsonListOf, sortedNamesInSteps } from "../../src/readmodel/sorted-names.js";
 import { runAtOnce } from "../../src/readmodel/steps.js";
-import { suggestPackages } from "../../src/rpc/lookup.js";
+import { suggest, suggestPackages } from "../../src/rpc/lookup.js";
 
 /** Characters on both sides of the space the collation pads with, and accents, astral, wildcards. */
 const ALPHABET = ["\x00", "\t", "\x01", " ", "-", "0", "9", "A", "a", "Z", "z", "_", "~", "\x7f", "\x80", "é", "É", "ß", "\ufffd", "😀"];
@@ -51,5 +52,29 @@ describe("suggest: `Name LIKE 'prefix%' ORDER BY Name LIMIT 20`", () => {
       const expected = sorted.filter((item) => item.nameFold.startsWith(key)).slice(0, 20).map((item) => item.name);
       expect(suggestPackages(snapshot, prefix), JSON.stringify(prefix)).toEqual(expected);
     }
+  });
+
+  it("reads a backslash as LIKE's escape, and wildcards as literals only where the legacy RPC escaped them", () => {
+    const { snapshot } = snapshotOf(["lib", "libx", "li_b", "lia", "li%"]);
+    expect(suggestPackages(snapshot, "li\\b")).toEqual(["lib", "libx"]);
+    expect(suggestPackages(snapshot, "li_")).toEqual(["li_b"]);
+    expect(suggestPackages(snapshot, "li%")).toEqual(["li%"]);
+    // Current aurweb passes the argument to LIKE as it came.
+    expect(suggestPackages(snapshot, "li_", false)).toEqual(["li%", "lia", "lib", "libx", "li_b"]);
+    expect(suggestPackages(snapshot, "l%b", false)).toEqual(["lib", "libx", "li_b"]);
+  });
+
+  it("answers in the legacy bytes: json_encode() of the names found, in runs or one by one", () => {
+    const names = [...new Set(randomNames(3000, 4))];
+    const { snapshot, sorted } = snapshotOf(names);
+    let gaps = 0;
+    for (const prefix of ["", "lib", "lib ", "lib\t", "libé", "lib😀", "nothing", ...randomNames(200, 5)]) {
+      const positions = suggest(snapshot.packageNames, prefix);
+      if (positions.some((p, i) => i > 0 && p !== positions[i - 1]! + 1)) gaps++;
+      const expected = encodeStringList(positions.map((p) => sorted[p]!.name));
+      expect(jsonListOf(snapshot.packageNames, positions).toString("latin1"), JSON.stringify(prefix)).toBe(expected);
+    }
+    // Names equal to the prefix but for trailing spaces sit among the matches unmatched.
+    expect(gaps).toBeGreaterThan(0);
   });
 });
