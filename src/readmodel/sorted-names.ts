@@ -29,25 +29,33 @@ export function* sortedNamesInSteps(items: readonly { nameFold: string; name: st
   const length = order ? order.length : items.length;
   const folds = new Array<string>(length);
   const names = new Array<string>(length);
-  const encoded = new Array<string>(length);
   const jsonEnds = new Uint32Array(length);
+  // Written straight into bytes, so a rebuild does not hold a second string of every name
+  // until the end.
+  let json: Buffer = Buffer.allocUnsafeSlow(length * ESTIMATED_BYTES_PER_NAME + 2);
   let end = 0;
   for (let i = 0; i < length; i++) {
     const item = items[order ? order[i]! : i]!;
     folds[i] = item.nameFold;
     names[i] = item.name;
     // json_encode's output is ASCII: one byte per character.
-    encoded[i] = `${encodeString(item.name)},`;
-    jsonEnds[i] = end += encoded[i]!.length;
+    const encoded = encodeString(item.name);
+    if (end + encoded.length + 1 > json.length) json = grown(json, end, end + encoded.length + 1);
+    end += json.write(encoded, end, "latin1");
+    json[end++] = COMMA;
+    jsonEnds[i] = end;
     if (i % STEP === 0) yield;
   }
-  const json = Buffer.allocUnsafeSlow(end);
-  let offset = 0;
-  for (let i = 0; i < length; i++) {
-    offset += json.write(encoded[i]!, offset, "latin1");
-    if (i % STEP === 0) yield;
-  }
-  return { folds, names, json, jsonEnds };
+  return { folds, names, json: Buffer.from(json.subarray(0, end)), jsonEnds };
+}
+
+const ESTIMATED_BYTES_PER_NAME = 24;
+
+/** A buffer of at least `needed` bytes holding the first `used` bytes of `buffer`. */
+function grown(buffer: Buffer, used: number, needed: number): Buffer {
+  const bigger = Buffer.allocUnsafeSlow(Math.max(buffer.length * 2, needed));
+  buffer.copy(bigger, 0, 0, used);
+  return bigger;
 }
 
 /**
@@ -75,3 +83,4 @@ export function jsonListOf({ json, jsonEnds }: SortedNames, positions: readonly 
 
 const OPEN_BRACKET = "[".charCodeAt(0);
 const CLOSE_BRACKET = "]".charCodeAt(0);
+const COMMA = ",".charCodeAt(0);
