@@ -147,9 +147,9 @@ const SUGGEST_LIMIT = 20;
 export function suggest(names: SortedNames, prefix: string, escape = true): number[] {
   // Nearly every argument is the plain start of a name: no pattern to compile.
   const plain = plainPrefix(prefix, escape);
-  if (plain !== null) return startingWith(names, plain);
+  if (plain !== null) return namesStartingWith(names, plain);
   const pattern = compileLike(`${escape ? escapeLikeWildcards(prefix) : prefix}%`);
-  if (pattern.prefix !== null) return startingWith(names, pattern.prefix);
+  if (pattern.prefix !== null) return namesStartingWith(names, pattern.prefix);
   const { folds } = names;
   const out: number[] = [];
   for (let i = 0; i < folds.length && out.length < SUGGEST_LIMIT; i++) {
@@ -159,7 +159,7 @@ export function suggest(names: SortedNames, prefix: string, escape = true): numb
 }
 
 /** The first names, up to the limit, whose folded form starts with `key`. */
-function startingWith({ folds }: SortedNames, key: string): number[] {
+function namesStartingWith({ folds }: SortedNames, key: string): number[] {
   let lo = 0;
   let hi = folds.length;
   while (lo < hi) {
