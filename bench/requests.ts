@@ -5,6 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import type mysql from "mysql2/promise";
+import { seededRandom } from "../src/seeded-random.js";
 
 export type BenchQuery =
   | { type: "info"; names: string[] }
@@ -128,14 +129,3 @@ function drawDistinct(pool: readonly string[], count: number, random: () => numb
   return [...drawn];
 }
 
-/** mulberry32: a small, well-spread PRNG; Math.random cannot be seeded. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

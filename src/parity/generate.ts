@@ -13,6 +13,7 @@ import { eq, isNotNull, sql } from "drizzle-orm";
 import type { MySql2Database } from "drizzle-orm/mysql2";
 import * as schema from "../../schema/index.js";
 import { DEPENDENCY_FIELDS, RELATION_FIELDS, SEARCH_FIELDS } from "../rpc/params.js";
+import { seededRandom } from "../seeded-random.js";
 
 /** What the requests are made of: a random sample of the database's values. */
 export interface Sample {
@@ -82,16 +83,12 @@ export function generateRequests(sample: Sample, { count, seed }: GenerateOption
   return [...targets];
 }
 
-/** mulberry32: small, fast and the same on every platform. */
+/** Seeded draws (seeded-random.ts), with the shapes the generator asks for. */
 class Random {
-  constructor(private state: number) {}
+  readonly next: () => number;
 
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) | 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  constructor(seed: number) {
+    this.next = seededRandom(seed);
   }
 
   below(n: number): number {

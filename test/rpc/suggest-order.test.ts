@@ -5,21 +5,13 @@ import { encodeStringList } from "../../src/php/json.js";
 import { jsonListOf, sortedNamesInSteps } from "../../src/readmodel/sorted-names.js";
 import { runAtOnce } from "../../src/readmodel/steps.js";
 import { suggest, suggestPackages } from "../../src/rpc/lookup.js";
+import { seededRandom } from "../../src/seeded-random.js";
 
 /** Characters on both sides of the space the collation pads with, and accents, astral, wildcards. */
 const ALPHABET = ["\x00", "\t", "\x01", " ", "-", "0", "9", "A", "a", "Z", "z", "_", "~", "\x7f", "\x80", "é", "É", "ß", "\ufffd", "😀"];
 
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function randomNames(count: number, seed: number): string[] {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   return Array.from({ length: count }, () => {
     // Mostly a shared stem, so many names tie on their first weights.
     let name = random() < 0.7 ? "lib" : "";
