@@ -13,6 +13,7 @@ import { TEST_SERVER_URL, type ScratchDatabase } from "../support/database.js";
 import { rawRequest } from "../support/http.js";
 import { createLegacyDatabase, PUBLIC_DATASET } from "../support/legacy-data.js";
 import { startService, type RunningService } from "../support/service.js";
+import { readUpload, writeUpload } from "../../bench/upload.js";
 import { TcpProxy } from "./tcp-proxy.js";
 
 const FRESH_WITHIN_MS = 5000;
@@ -136,6 +137,28 @@ describe("changes the legacy site makes show in the answers within 5 s", () => {
         return result?.Version === "99.0-1" && result.Description === "Updated";
       },
     );
+  });
+
+  it("an upload, written as the legacy git hook writes it (the base's packages deleted and inserted with new IDs)", async () => {
+    const pkg = take();
+    const [[depends]] = await sql.query<Row[]>("SELECT ID FROM DependencyTypes WHERE Name = 'depends'");
+    const before = await readUpload(sql, pkg.baseId);
+    const shows = async () => {
+      const result = await info(service, pkg.name);
+      const dependents = await searchNames(service, "type=search&by=depends&arg=freshness-upload-dep");
+      return result?.Version === "100.0-1" && result.ID !== pkg.id && dependents.includes(pkg.name);
+    };
+    expect(await shows(), "upload: the answers show it before it is made").toBe(false);
+    await writeUpload(sql, {
+      ...before,
+      modifiedTS: Math.floor(Date.now() / 1000),
+      packages: before.packages.map((p) => ({
+        ...p,
+        version: "100.0-1",
+        rows: { ...p.rows, PackageDepends: [...p.rows.PackageDepends, [depends!.ID, "freshness-upload-dep", null, ">=1", null]] },
+      })),
+    });
+    expect(await delayUntil("upload", shows)).toBeLessThanOrEqual(FRESH_WITHIN_MS);
   });
 
   it("a deleted package base, with the packages it cascades to", async () => {
