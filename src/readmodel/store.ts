@@ -13,6 +13,7 @@
 import { inArray, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import type { MaybePromise } from "../maybe-promise.js";
+import { fullCollection } from "./full-collection.js";
 import { loadSources, SOURCES, WATCHED_TABLES, type NamedLink, type SourceName, type SourceRows } from "./load.js";
 import { probeDependencyOrder, probePlans } from "./plan.js";
 import { Snapshot } from "./snapshot.js";
@@ -259,6 +260,8 @@ export class ReadModel {
     }
     const plans = await probePlans(this.db);
     this.plansCheckedAt = performance.now();
+    // Both collections keep the garbage of one rebuild from piling onto the next (see full-collection.ts).
+    if (this.snapshot) await fullCollection();
     const reuse = this.snapshot?.reusable();
     const build = Snapshot.build(rows, plans, this.options.now?.() ?? Date.now(), reuse);
     // The first snapshot is built in one go: nothing is served before it exists. Later
@@ -269,6 +272,7 @@ export class ReadModel {
     this.dependencyPlans = new Map();
     this.recordRead(names, clock, updateTimes);
     this.refreshCount++;
+    void fullCollection();
     this.options.onRefresh?.({ sources: names, durationMs: performance.now() - started });
   }
 }
