@@ -7,6 +7,7 @@
 import type mysql from "mysql2/promise";
 import type { DatabaseTap } from "./db-tap.js";
 import type { LoadResult } from "./load.js";
+import { readUpload, writeUpload, type Upload } from "./upload.js";
 
 export interface DatabaseUse {
   seconds: number;
@@ -103,64 +104,85 @@ function pollVotes(url: URL, votes: number, windowMs: number): Promise<{ visible
 }
 
 export interface UpdateCost {
-  visibleAfterMs: number;
-  /** The load (info-1 at 50 connections) over the window around the write. */
+  /** Uploads written, one after another, each once the one before it showed. */
+  uploads: number;
+  /** From each upload's commit to the first answer that shows it. */
+  visibleAfterMs: number[];
+  /** The load (info-1 at 50 connections) over the window around the writes. */
   load: LoadResult;
   loadSeconds: number;
 }
 
-/** Load runs this long before the write, so the write lands on a busy service. */
+/** Load runs this long before the first write, so the writes land on a busy service. */
 const LOAD_BEFORE_WRITE_MS = 2000;
+/**
+ * Uploads in one run. A single rebuild hides what a run of them costs: each leaves the
+ * snapshot it replaced behind as garbage, and the peak RSS is reached over several.
+ */
+const UPLOADS = 4;
+/** The load runs this long per upload (each needs a rebuild of seconds under load). */
+const LOAD_PER_UPLOAD_MS = 8000;
 
 /**
- * One package updated as an upload updates it (UPDATE Packages, a new description) while
- * `underLoad` keeps the service busy. Unlike a vote this changes what the indexes are
- * built from, so the service builds a new snapshot: how long until the answers show the
- * change, and what the load saw meanwhile (its p99 and slowest answer). The package is
- * none of `avoid`, the ones the load asks for, whose answers must stay as recorded. Put
- * back afterwards.
+ * A package base uploaded again and again as the legacy site writes an upload (every
+ * package deleted and inserted with a new ID, see upload.ts), its descriptions changed
+ * and put back in turn, while `underLoad` keeps the service busy. Each upload needs a new
+ * snapshot: how long until the answers show it, and what the load saw meanwhile (its p99
+ * and slowest answer). The base is none of `avoid`'s packages, the ones the load asks
+ * for, whose answers must stay as recorded. It ends as it was, but for its package IDs.
  */
-export async function measurePackageUpdate(
+export async function measureUploads(
   connection: mysql.Connection,
   serviceUrl: string,
   avoid: readonly string[],
   underLoad: (durationS: number) => Promise<LoadResult>,
 ): Promise<UpdateCost> {
   const [[pkg]] = await connection.query<mysql.RowDataPacket[]>(
-    `SELECT Packages.ID AS id, Packages.Name AS name, Packages.Description AS description
+    `SELECT Packages.Name AS name, Packages.PackageBaseID AS baseId
      FROM Packages JOIN PackageBases ON PackageBases.ID = Packages.PackageBaseID
      WHERE PackageBases.PackagerUID IS NOT NULL AND Packages.Description IS NOT NULL AND Packages.Name NOT IN (?)
      ORDER BY Packages.ID DESC LIMIT 1`,
     [avoid.length > 0 ? avoid : [""]],
   );
-  if (!pkg) throw new Error("no visible package with a description to update");
+  if (!pkg) throw new Error("no visible package with a description to upload");
   const url = new URL(`/rpc/?v=5&type=info&arg[]=${encodeURIComponent(pkg.name as string)}`, serviceUrl);
-  const setDescription = (description: string) =>
-    connection.query("UPDATE Packages SET Description = ? WHERE ID = ?", [description, pkg.id]);
+  const original = await readUpload(connection, pkg.baseId as number);
+  const described = (suffix: string): Upload => ({
+    ...original,
+    modifiedTS: Math.floor(Date.now() / 1000),
+    packages: original.packages.map((p) => ({ ...p, description: p.description === null ? null : `${p.description}${suffix}` })),
+  });
+  const descriptionOf = (upload: Upload) => upload.packages.find((p) => p.name === pkg.name)!.description;
 
-  const loadSeconds = CHANGE_WINDOW_MS / 1000;
+  const loadSeconds = (LOAD_BEFORE_WRITE_MS + UPLOADS * LOAD_PER_UPLOAD_MS) / 1000;
   const loaded = underLoad(loadSeconds);
+  const visibleAfterMs: number[] = [];
   try {
     await sleep(LOAD_BEFORE_WRITE_MS);
-    const updated = `${pkg.description as string} (updated)`;
-    await setDescription(updated);
-    const { visibleAfterMs } = await pollUntil(url, (result) => result.Description === updated, "the new description", CHANGE_WINDOW_MS - LOAD_BEFORE_WRITE_MS);
-    return { visibleAfterMs, load: await loaded, loadSeconds };
+    for (let i = 1; i <= UPLOADS; i++) {
+      const upload = i === UPLOADS ? original : described(` (upload ${i})`);
+      await writeUpload(connection, upload);
+      const shows = (result: Record<string, unknown>) => result.Description === descriptionOf(upload);
+      const shown = await pollUntil(url, shows, `upload ${i}`, CHANGE_WINDOW_MS, { untilShown: true });
+      visibleAfterMs.push(shown.visibleAfterMs);
+    }
+    return { uploads: UPLOADS, visibleAfterMs, load: await loaded, loadSeconds };
   } finally {
     await loaded.catch(() => undefined);
-    await setDescription(pkg.description as string);
+    if (visibleAfterMs.length < UPLOADS) await writeUpload(connection, original);
   }
 }
 
 /**
- * Polls `url` (an info request) for `windowMs`: when its first result first passes
- * `shows`, and how the answers went.
+ * Polls `url` (an info request) for `windowMs`, or `untilShown`: when its first result
+ * first passes `shows`, and how the answers went.
  */
 async function pollUntil(
   url: URL,
   shows: (result: Record<string, unknown>) => boolean,
   what: string,
   windowMs: number,
+  { untilShown = false } = {},
 ): Promise<{ visibleAfterMs: number; polls: PollStats }> {
   const started = performance.now();
   const polls: PollStats = { requests: 0, failed: 0, slowestMs: 0 };
@@ -175,6 +197,7 @@ async function pollUntil(
       polls.failed++;
     }
     polls.slowestMs = Math.max(polls.slowestMs, performance.now() - sent);
+    if (untilShown && visibleAfterMs !== undefined) break;
     await sleep(POLL_MS);
   }
   if (visibleAfterMs === undefined) throw new Error(`${url.href}: ${what} did not show within ${windowMs} ms`);

@@ -158,7 +158,7 @@ export function runReport(run: Run): string {
     resultsTable(cells),
     "",
     `Service memory (${memory.processes} process${memory.processes > 1 ? "es: the cluster primary and its workers" : ""}): ` +
-      `peak RSS (VmHWM) of the largest over the whole run, the package update included, ${memory.peakRssMb.toFixed(0)} MB ` +
+      `peak RSS (VmHWM) of the largest over the whole run, the package uploads included, ${memory.peakRssMb.toFixed(0)} MB ` +
       `(target ≤ ${PEAK_RSS_TARGET_MB} MB per process: ${rssMet ? "PASS" : "FAIL"}), its RSS at the end ${memory.rssMb.toFixed(0)} MB, ` +
       `all processes together ${memory.totalRssMb.toFixed(0)} MB.`,
     `Keeping fresh (REFRESH_INTERVAL_MS=${run.refreshIntervalMs}): idle, the service sent ${number(perSecond(idle.statements, idle), 1)} ` +
@@ -170,10 +170,12 @@ export function runReport(run: Run): string {
       `${change.use.seconds.toFixed(0)} s from the write the service sent ${change.use.statements} statements and received ` +
       `${size(change.use.bytesReceived)}; of ${change.polls.requests} info requests sent meanwhile (keep-alive), the slowest took ` +
       `${change.polls.slowestMs.toFixed(0)} ms and ${change.polls.failed} failed.`,
-    `One package update (UPDATE Packages, a new description: the indexes are rebuilt) under load (${update.subject}, ` +
-      `${update.connections} connections, ${update.loadSeconds} s around the write) was in the answers ` +
-      `${update.visibleAfterMs.toFixed(0)} ms after its commit; the load meanwhile: ${number(update.load.requestsPerSec)} req/s, ` +
-      `p99 ${update.load.p99Ms} ms, slowest ${update.load.maxMs} ms, ${update.load.errors} errors / ${update.load.wrong} wrong.`,
+    `${update.uploads} uploads of one package base, written as the legacy site writes them (its packages deleted and ` +
+      `inserted again with new IDs: a new snapshot each), one after another under load (${update.subject}, ` +
+      `${update.connections} connections, ${update.loadSeconds} s around the writes), were in the answers ` +
+      `${update.visibleAfterMs.map((ms) => ms.toFixed(0)).join(", ")} ms after their commits; the load meanwhile: ` +
+      `${number(update.load.requestsPerSec)} req/s, p99 ${update.load.p99Ms} ms, slowest ${update.load.maxMs} ms, ` +
+      `${update.load.errors} errors / ${update.load.wrong} wrong.`,
     missed.length === 0 ? "All targets met." : `Missed targets: ${missed.join("; ")}.`,
   ].join("\n");
 }

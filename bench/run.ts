@@ -27,7 +27,7 @@ import { defaultConfig } from "../src/config.js";
 import { SHARED } from "../test/support/legacy-data.js";
 import { connect, prepareDatabase } from "./dataset.js";
 import { DatabaseTap } from "./db-tap.js";
-import { DatabaseWatch, measurePackageUpdate, measureVote, sleep } from "./freshness-cost.js";
+import { DatabaseWatch, measureUploads, measureVote, sleep } from "./freshness-cost.js";
 import { CeilingBracket, CELL_SECONDS, WARMUP_SECONDS, warmAndLoad } from "./cells.js";
 import { floorReport, measureFloor } from "./floor.js";
 import { checkLoadGenerator, load, recordAnswer, type ReferenceAnswer } from "./load.js";
@@ -108,8 +108,8 @@ async function main(): Promise<void> {
     log("measuring what one vote costs");
     const change = await measureVote(watch, connection, service.url);
     const busy = updateLoad(subjects, answers);
-    log(`measuring one package update under load (${busy.subject.name}, ${UPDATE_CONNECTIONS} connections)`);
-    const update = await measurePackageUpdate(connection, service.url, busy.packageNames, (durationS) =>
+    log(`measuring package uploads under load (${busy.subject.name}, ${UPDATE_CONNECTIONS} connections)`);
+    const update = await measureUploads(connection, service.url, busy.packageNames, (durationS) =>
       load(service!.url, busy.references, { connections: UPDATE_CONNECTIONS, durationS }),
     );
     const memory = await service.memory();
