@@ -57,6 +57,7 @@ export async function readUpload(connection: mysql.Connection, baseId: number): 
   for (const table of PACKAGE_ROW_TABLES) {
     const [rows] = await connection.query<mysql.RowDataPacket[]>({
       sql: `SELECT PackageID, ${PACKAGE_ROWS[table].join(", ")} FROM ${table} WHERE PackageID IN (?)`,
+      // No package has ID 0; it keeps the list valid SQL for a base without packages.
       values: [[...packages.keys(), 0]],
       rowsAsArray: true,
     });
