@@ -104,9 +104,7 @@ function pollVotes(url: URL, votes: number, windowMs: number): Promise<{ visible
 }
 
 export interface UpdateCost {
-  /** Uploads written, one after another, each once the one before it showed. */
-  uploads: number;
-  /** From each upload's commit to the first answer that shows it. */
+  /** From each upload's commit to the first answer that shows it; the uploads ran one after another. */
   visibleAfterMs: number[];
   /** The load (info-1 at 50 connections) over the window around the writes. */
   load: LoadResult;
@@ -166,7 +164,7 @@ export async function measureUploads(
       const shown = await pollUntil(url, shows, `upload ${i}`, CHANGE_WINDOW_MS, { untilShown: true });
       visibleAfterMs.push(shown.visibleAfterMs);
     }
-    return { uploads: UPLOADS, visibleAfterMs, load: await loaded, loadSeconds };
+    return { visibleAfterMs, load: await loaded, loadSeconds };
   } finally {
     await loaded.catch(() => undefined);
     if (visibleAfterMs.length < UPLOADS) await writeUpload(connection, original);

@@ -170,7 +170,7 @@ export function runReport(run: Run): string {
       `${change.use.seconds.toFixed(0)} s from the write the service sent ${change.use.statements} statements and received ` +
       `${size(change.use.bytesReceived)}; of ${change.polls.requests} info requests sent meanwhile (keep-alive), the slowest took ` +
       `${change.polls.slowestMs.toFixed(0)} ms and ${change.polls.failed} failed.`,
-    `${update.uploads} uploads of one package base, written as the legacy site writes them (its packages deleted and ` +
+    `${update.visibleAfterMs.length} uploads of one package base, written as the legacy site writes them (its packages deleted and ` +
       `inserted again with new IDs: a new snapshot each), one after another under load (${update.subject}, ` +
       `${update.connections} connections, ${update.loadSeconds} s around the writes), were in the answers ` +
       `${update.visibleAfterMs.map((ms) => ms.toFixed(0)).join(", ")} ms after their commits; the load meanwhile: ` +

@@ -12,7 +12,7 @@ import { createLegacyDatabase, PUBLIC_DATASET } from "../support/legacy-data.js"
 describe("bench package upload", () => {
   let db: ScratchDatabase;
   let sql: mysql.Connection;
-  /** A base of several packages, with dependencies, relations, licenses and sources. */
+  /** A base of several packages, some with relations and licenses. */
   let baseId: number;
 
   beforeAll(async () => {
