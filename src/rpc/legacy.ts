@@ -8,6 +8,7 @@ import type { Snapshot } from "../readmodel/snapshot.js";
 import { jsonListOf } from "../readmodel/sorted-names.js";
 import type { DependencyOrder, Package } from "../readmodel/types.js";
 import { commentForm } from "./comment-form.js";
+import { idOfNumericLiteral, REFUSED } from "./id-literal.js";
 import * as lookup from "./lookup.js";
 import { andThen, type MaybePromise } from "../maybe-promise.js";
 import { byteLength, DEPENDENCY_FIELDS, legacyQueryText, text, validate, type LegacyType, type RpcParams, type ValidatedRequest } from "./params.js";
@@ -102,7 +103,10 @@ class Handler {
 
   info(arg: PhpValue): Body {
     if (typeof arg !== "string") return this.invalidArguments();
-    if (this.version < 5 && isNumeric(arg)) return this.processQuery("info", lookup.infoById(this.ctx.snapshot, Number(arg.trim())));
+    if (this.version < 5 && isNumeric(arg)) {
+      const id = idOfNumericLiteral(arg);
+      return id === REFUSED ? this.invalidArguments() : this.processQuery("info", lookup.infoById(this.ctx.snapshot, id));
+    }
     const name = legacyQueryText(arg);
     if (name === undefined) return this.invalidArguments();
     return this.processQuery("info", lookup.infoByName(this.ctx.snapshot, name));

@@ -130,10 +130,10 @@ export function infoByName(snapshot: Snapshot, name: string): Package[] {
   return p?.base.visible ? [p] : [];
 }
 
-/** `Packages.ID = <numeric literal>`: the literal compares as a number. */
-export function infoById(snapshot: Snapshot, literal: number): Package[] {
-  if (!Number.isInteger(literal)) return [];
-  const p = snapshot.packageById(literal);
+/** `Packages.ID = <numeric literal>`, given the ID the literal equals (see id-literal.ts). */
+export function infoById(snapshot: Snapshot, id: number | null): Package[] {
+  if (id === null) return [];
+  const p = snapshot.packageById(id);
   return p?.base.visible ? [p] : [];
 }
 

@@ -264,7 +264,15 @@ describe("numeric arguments: package IDs before v5, names in v5", () => {
       expect((await ids(`/rpc/?v=${v}&type=info&arg=%2B7`)).ids).toEqual([7]); // +7
       expect((await ids(`/rpc/?v=${v}&type=info&arg=1e1`)).ids).toEqual([10]); // 1e1 = 10
       expect((await ids(`/rpc/?v=${v}&type=info&arg=7.9`)).ids).toEqual([]); // no ID equals 7.9
+      expect((await ids(`/rpc/?v=${v}&type=info&arg=7.0`)).ids).toEqual([7]);
+      // An exact DECIMAL to MariaDB, not a double rounded to 7 (see test/rpc/id-literal.test.ts).
+      expect((await ids(`/rpc/?v=${v}&type=info&arg=7.00000000000000001`)).ids).toEqual([]);
       expect((await ids(`/rpc/?v=${v}&type=info&arg=20`)).ids).toEqual([20]); // the ID, not the name "20"
+    });
+
+    it(`v${v} info with a numeric arg MariaDB refuses (a double out of range) is invalid`, async () => {
+      const answer = JSON.parse(await body(`/rpc/?v=${v}&type=info&arg=1e400`)) as { results: unknown; error?: string };
+      expect(v >= 3 ? answer.error : answer.results).toBe("Invalid query arguments.");
     });
 
     it(`v${v} multiinfo takes intval() of numeric args`, async () => {
