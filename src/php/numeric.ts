@@ -2,6 +2,7 @@
  * PHP 8's numeric-string rules, as the legacy RPC applied them to `v` (intval) and to
  * package arguments (is_numeric, intval). Inputs are PHP byte strings.
  */
+import { PHP_INT_MAX, PHP_INT_MIN } from "./integer.js";
 import { PhpArray, type PhpValue } from "./query-string.js";
 
 const LEADING_WHITESPACE = /^[ \t\n\r\v\f]+/;
@@ -10,8 +11,6 @@ const LEADING_NUMERIC = /^[ \t\n\r\v\f]*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?/
 
 const DIGITS = [0n, 1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 9n];
 
-export const PHP_INT_MAX = 9223372036854775807n;
-export const PHP_INT_MIN = -9223372036854775808n;
 
 export function isNumeric(value: PhpValue): boolean {
   return typeof value === "string" && NUMERIC.test(value);

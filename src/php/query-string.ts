@@ -6,13 +6,19 @@
  *
  * Strings here are PHP byte strings: one JS char per byte (latin1), never decoded.
  */
+import { PHP_INT_MAX, PHP_INT_MIN } from "./integer.js";
 
 export type PhpValue = string | PhpArray;
 
-/** An ordered PHP array; integer-like keys are normalised like PHP does. */
+/**
+ * An ordered PHP array; integer-like keys are normalised like PHP does. An integer key is
+ * held as a number while it is a safe integer and as its decimal text beyond (up to
+ * PHP_INT_MAX), so each key has one form whichever way it arrives.
+ */
 export class PhpArray {
   readonly entries = new Map<string | number, PhpValue>();
-  private nextIndex = 0;
+  /** The key `[]` appends at: one past the largest integer key, stuck at PHP_INT_MAX. */
+  private nextIndex: number | bigint = 0;
 
   get(key: string | number): PhpValue | undefined {
     return this.entries.get(normaliseKey(key));
@@ -21,15 +27,19 @@ export class PhpArray {
   set(key: string | number, value: PhpValue): void {
     const k = normaliseKey(key);
     this.entries.set(k, value);
-    if (typeof k === "number" && k >= this.nextIndex) this.nextIndex = k + 1;
+    const index = typeof k === "number" ? k : largeIntegerKey(k);
+    if (index === undefined || index < this.nextIndex) return;
+    this.nextIndex = typeof index === "number" ? index + 1 : index < PHP_INT_MAX ? index + 1n : PHP_INT_MAX;
   }
 
   delete(key: string | number): void {
     this.entries.delete(normaliseKey(key));
   }
 
+  /** `[]`: past PHP_INT_MAX PHP finds the next element occupied and drops the value. */
   push(value: PhpValue): void {
-    this.set(this.nextIndex, value);
+    const key = typeof this.nextIndex === "number" ? this.nextIndex : integerKey(this.nextIndex);
+    if (!this.entries.has(key)) this.set(key, value);
   }
 
   values(): PhpValue[] {
@@ -43,16 +53,26 @@ export class PhpArray {
 
 const INTEGER_KEY = /^(0|-?[1-9][0-9]*)$/;
 
+function integerKey(n: bigint): string | number {
+  return n >= Number.MIN_SAFE_INTEGER && n <= Number.MAX_SAFE_INTEGER ? Number(n) : String(n);
+}
+
+/** The value of a key held as text because it is an integer beyond the safe range. */
+function largeIntegerKey(key: string): bigint | undefined {
+  if (key.length < 16 || !INTEGER_KEY.test(key)) return undefined;
+  const n = BigInt(key);
+  return n >= PHP_INT_MIN && n <= PHP_INT_MAX ? n : undefined;
+}
+
 function normaliseKey(key: string | number): string | number {
   if (typeof key === "number") return key;
   // Most keys are names: one that starts with neither a digit nor "-" is no integer.
   const first = key.charCodeAt(0);
   if ((first < 0x30 || first > 0x39) && first !== 0x2d) return key;
-  if (INTEGER_KEY.test(key)) {
-    const n = Number(key);
-    if (Number.isSafeInteger(n)) return n;
-  }
-  return key;
+  if (!INTEGER_KEY.test(key)) return key;
+  const n = Number(key);
+  // Beyond the safe range an integer key keeps its text, its one form (see PhpArray).
+  return Number.isSafeInteger(n) ? n : key;
 }
 
 export const MAX_INPUT_VARS = 1000;

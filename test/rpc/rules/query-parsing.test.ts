@@ -87,6 +87,16 @@ describe("repeated keys", () => {
     expect(await names("/rpc/?v=5&type=multiinfo&arg[0]=alpha&arg[0]=beta")).toEqual(["beta"]);
   });
 
+  it("integer keys reach PHP_INT_MAX: arg[] appends after the largest, and past PHP_INT_MAX is dropped", async () => {
+    // 2^53 + 1 is an integer key to PHP: arg[] appends at 2^53 + 2, which arg[9007199254740994] then replaces.
+    expect(await names("/rpc/?v=5&type=multiinfo&arg[9007199254740993]=alpha&arg[]=beta&arg[9007199254740994]=gamma")).toEqual(["alpha", "gamma"]);
+    // One past PHP_INT_MAX is a string key, and appending after it goes on from 0.
+    expect(await names("/rpc/?v=5&type=multiinfo&arg[9223372036854775808]=alpha&arg[]=beta")).toEqual(["alpha", "beta"]);
+    // PHP_INT_MAX is the largest key: PHP finds the next element occupied and drops beta.
+    expect(await names("/rpc/?v=5&type=multiinfo&arg[9223372036854775807]=alpha&arg[]=beta")).toEqual(["alpha"]);
+    expect(await names("/rpc/?v=5&type=multiinfo&arg[9223372036854775806]=alpha&arg[]=beta&arg[]=gamma")).toEqual(["alpha", "beta"]);
+  });
+
   it("one whitespace character between the brackets is an append too, like []", async () => {
     // PHP skips one isspace() character before looking for `]`: arg[ ] is arg[].
     expect(await names("/rpc/?v=5&type=multiinfo&arg[+]=alpha&arg[%20]=beta&arg[%09]=gamma")).toEqual(["alpha", "beta", "gamma"]);
