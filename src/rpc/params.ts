@@ -78,8 +78,22 @@ export function legacyQueryText(bytes: string): string | undefined {
     if (lead === 0xe0 && bytes.charCodeAt(i + 1) < 0xa0) return undefined;
     i += size;
   }
-  return Buffer.from(bytes, "latin1").toString("utf8");
+  // Decoded as UTF-8, a surrogate would turn into U+FFFD, which matches every character
+  // outside the BMP (they weigh the same). In MariaDB it matches nothing: no text of the
+  // data holds one.
+  return bytes
+    .split(SURROGATE)
+    .map((part) => Buffer.from(part, "latin1").toString("utf8"))
+    .join(UNMATCHED);
 }
+
+/** A surrogate code point in utf8mb3 (ED A0-BF xx), as one byte per char. */
+const SURROGATE = /\xed[\xa0-\xbf][\x80-\xbf]/;
+/**
+ * What each surrogate becomes: a lone low surrogate, which fold() never pairs with the
+ * char before it and no folded text of the data holds, so it too matches nothing.
+ */
+const UNMATCHED = "\udfff";
 
 /** strlen(): PHP counts bytes. */
 export function byteLength(bytes: string): number {

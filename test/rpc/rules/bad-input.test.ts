@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RawResponse } from "../../support/http.js";
 import type { Seeder } from "../../support/seed.js";
-import { sqlQuery, startWorld, type World } from "./harness.js";
+import { legacyQueryIds, resultIds, resultNames, sqlQuery, startWorld, type World } from "./harness.js";
 import { errorAnswer } from "./legacy-json.js";
 
 const PHP_INT_MAX = "9223372036854775807";
@@ -20,6 +20,9 @@ async function seedBadInput(seed: Seeder) {
   await seed.package({ name: "back\\slash" });
   await seed.package({ name: "bulk-500" });
   await seed.package({ name: "bulk-5000" });
+  // Every character outside the BMP weighs what U+FFFD weighs under utf8mb4_general_ci.
+  await seed.package({ name: "astral-text", description: "three emoji \u{1F600}\u{1F600}\u{1F600}" });
+  await seed.package({ name: "replacement-text", description: "three \uFFFD\uFFFD\uFFFD" });
 }
 
 let world: World<void>;
@@ -176,6 +179,20 @@ describe("broken encodings", () => {
         ),
       ]),
     );
+  });
+
+  it("a surrogate, which utf8mb3 took, matches no text: neither U+FFFD nor the characters that weigh the same", async () => {
+    const searched = async (hex: string) => {
+      const answer = await world.json(`/rpc/?v=5&type=search&arg=${hex.replace(/../g, "%$&")}`);
+      const legacy = await legacyQueryIds(world.db.url, `(Packages.Name LIKE CONCAT('%', _utf8 X'${hex}', '%') OR Description LIKE CONCAT('%', _utf8 X'${hex}', '%'))`);
+      expect(resultIds(answer).sort(), hex).toEqual(legacy.sort());
+      return resultNames(answer).sort();
+    };
+    // The control: U+FFFD itself finds both descriptions, in MariaDB as here.
+    expect(await searched("EFBFBD")).toEqual(["astral-text", "replacement-text"]);
+    expect(await searched("EDA080")).toEqual([]);
+    expect(await searched("EDA080EDB080")).toEqual([]); // the two halves of U+1F600's pair, each alone
+    expect((await world.get("/rpc/?v=5&type=suggest&arg=%ED%A0%80")).body).toBe("[]");
   });
 
   it("4-byte characters and malformed UTF-8 where the legacy query compared them: Invalid query arguments.", async () => {
