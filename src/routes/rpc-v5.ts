@@ -10,7 +10,7 @@ import type { AppEnv } from "../app-env.js";
 import { parseQueryString, PhpArray, urlDecode } from "../php/query-string.js";
 import { encodeCurrent } from "../rpc/current-json.js";
 import { errorObject } from "../rpc/current.js";
-import { BodyError, readForm, readJson } from "../rpc/form.js";
+import { BodyError, readPostBody } from "../rpc/form.js";
 import { paramsFrom } from "../rpc/params.js";
 import { errorBody } from "../rpc/respond.js";
 import { infoBody, searchBody } from "../rpc/schemas.js";
@@ -55,7 +55,10 @@ function describeIssues(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
 }
 
-/** Reads a POST body (form or JSON) into the request's parameters. */
+/**
+ * Reads a POST body (JSON, or a form) into the request's parameters. A field the body
+ * leaves out is missing as it would be from a query string, and gets the same answer.
+ */
 async function readBody<T extends z.ZodType>(
   c: Context<AppEnv>,
   values: PhpArray,
@@ -63,14 +66,13 @@ async function readBody<T extends z.ZodType>(
   apply: (body: z.infer<T>) => void,
 ): Promise<Response | null> {
   try {
-    const form = await readForm(c);
-    if (form) {
-      for (const [key, value] of form.entries) if (key !== "v" && key !== "type") values.set(key, value);
+    const body = await readPostBody(c);
+    if (body === null) return badRequest(c, "Send the parameters as a form (application/x-www-form-urlencoded) or as JSON.");
+    if ("form" in body) {
+      for (const [key, value] of body.form.entries) if (key !== "v" && key !== "type") values.set(key, value);
       return null;
     }
-    const json = await readJson(c);
-    if (json === undefined) return badRequest(c, "Send the parameters as a form (application/x-www-form-urlencoded) or as JSON.");
-    const parsed = schema.safeParse(json);
+    const parsed = schema.safeParse(body.json);
     if (!parsed.success) return badRequest(c, `Invalid request body: ${describeIssues(parsed.error)}`);
     apply(parsed.data);
     return null;
@@ -92,7 +94,7 @@ export function rpcV5Routes(): Hono<AppEnv> {
   app.post(`/rpc/${VERSION}/info`, async (c) => {
     const values = baseValues(c, "info");
     const refused = await readBody(c, values, infoBody, (body) => {
-      values.set("arg", list((Array.isArray(body.arg) ? body.arg : [body.arg]).map(bytes)));
+      if (body.arg !== undefined) values.set("arg", list((Array.isArray(body.arg) ? body.arg : [body.arg]).map(bytes)));
     });
     return refused ?? answerRpc(c, paramsFrom(values));
   });
@@ -106,8 +108,8 @@ export function rpcV5Routes(): Hono<AppEnv> {
   app.post(`/rpc/${VERSION}/search`, async (c) => {
     const values = baseValues(c, "search");
     const refused = await readBody(c, values, searchBody, (body) => {
-      values.set("arg", bytes(body.arg));
-      if (body.by !== undefined) values.set("by", body.by);
+      if (body.arg !== undefined) values.set("arg", bytes(body.arg));
+      if (body.by !== undefined) values.set("by", bytes(body.by));
     });
     return refused ?? answerRpc(c, paramsFrom(values));
   });

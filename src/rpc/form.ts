@@ -27,19 +27,31 @@ function mediaType(c: Context): string {
   return (requestHeader(c, "content-type") ?? "").split(";")[0]!.trim().toLowerCase();
 }
 
+const FORM = "application/x-www-form-urlencoded";
+
 /** The form fields of a URL-encoded body, or null when the body is not a form. */
 export async function readForm(c: Context<AppEnv>): Promise<PhpArray | null> {
-  if (mediaType(c) !== "application/x-www-form-urlencoded") return null;
+  if (mediaType(c) !== FORM) return null;
   return parseQueryString((await readBytes(c)).toString("latin1"));
 }
 
-/** A JSON body, or undefined when the request did not send JSON. */
-export async function readJson(c: Context<AppEnv>): Promise<unknown> {
-  if (mediaType(c) !== "application/json") return undefined;
-  const text = (await readBytes(c)).toString("utf8");
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new BodyError("The request body is not valid JSON.");
+/** What a path-style POST sent: a JSON value, the fields of a form, or nothing the RPC reads. */
+export type PostBody = { json: unknown } | { form: PhpArray } | null;
+
+/**
+ * The body of a path-style POST. A JSON object is read as JSON whatever its Content-Type:
+ * today's aurweb reads these bodies as JSON without looking at the type, and `curl -d`
+ * sends JSON as a form. Other bodies are read as a form when sent as one.
+ */
+export async function readPostBody(c: Context<AppEnv>): Promise<PostBody> {
+  const type = mediaType(c);
+  const bytes = await readBytes(c);
+  if (type === "application/json" || /^\s*\{/.test(bytes.toString("latin1"))) {
+    try {
+      return { json: JSON.parse(bytes.toString("utf8")) as unknown };
+    } catch {
+      throw new BodyError("The request body is not valid JSON.");
+    }
   }
+  return type === FORM ? { form: parseQueryString(bytes.toString("latin1")) } : null;
 }

@@ -10,14 +10,15 @@ export const searchField = z.enum(SEARCH_FIELDS as [string, ...string[]]).descri
 
 export const infoBody = z
   .object({
-    arg: z.union([z.string(), z.array(z.string())]).describe("One package name or a list of names."),
+    arg: z.union([z.string(), z.array(z.string())]).optional().describe("One package name or a list of names."),
   })
   .describe("Packages to look up.");
 
 export const searchBody = z
   .object({
-    arg: z.string().describe("The search term."),
-    by: searchField.optional(),
+    arg: z.string().optional().describe("The search term."),
+    // Any text: a field the RPC does not know gets its usual error, as in a query string.
+    by: z.string().optional().describe(`What \`arg\` is matched against: ${SEARCH_FIELDS.join(", ")}.`),
   })
   .describe("A search.");
 

@@ -130,15 +130,38 @@ describe("endpoints and bodies that answer exactly like the legacy query string"
     await same("GET", "/rpc/v5/suggest-pkgbase/ed", "/rpc/?v=5&type=suggest-pkgbase&arg=ed");
   });
 
-  it("answers a wrongly typed JSON body with 400 and a JSON error", async () => {
-    for (const body of [JSON.stringify({ arg: [1, 2] }), JSON.stringify({ nope: true }), "{not json"]) {
-      const res = await rawRequest(legacy.url, "POST", "/rpc/v5/info", { "Content-Type": "application/json" }, body);
-      expect(res.status).toBe(400);
-      expect(res.headers["content-type"]).toBe("application/json");
-      expect(JSON.parse(res.body)).toMatchObject({ type: "error", resultcount: 0, results: [] });
+  it("reads a JSON object sent under another Content-Type as JSON, as today's aurweb does (curl -d sends a form)", async () => {
+    for (const type of ["application/x-www-form-urlencoded", "text/plain"]) {
+      await same("POST", "/rpc/v5/info", info, JSON.stringify({ arg: ["editor", "editor-git"] }), type);
+      await same("POST", "/rpc/v5/search", "/rpc/?v=5&type=search&by=provides&arg=editor", ` {"arg":"editor","by":"provides"}`, type);
     }
-    const res = await rawRequest(legacy.url, "POST", "/rpc/v5/search", { "Content-Type": "application/json" }, JSON.stringify({ arg: "x", by: "bogus" }));
-    expect(res.status).toBe(400);
+  });
+
+  it("answers a JSON body that leaves out a field, or names an unknown field, as the query string without it", async () => {
+    const answers = async (method: string, target: string, body?: string) =>
+      (await rawRequest(legacy.url, method, target, body === undefined ? {} : { "Content-Type": "application/json" }, body)).body;
+    for (const body of ["{}", JSON.stringify({ nope: true })]) {
+      expect(await answers("POST", "/rpc/v5/info", body)).toBe(await answers("GET", "/rpc/v5/info"));
+      expect(await answers("POST", "/rpc/v5/search", body)).toBe(await answers("GET", "/rpc/v5/search"));
+    }
+    const bogus = await answers("POST", "/rpc/v5/search", JSON.stringify({ arg: "editor", by: "bogus" }));
+    expect(bogus).toBe(await answers("GET", "/rpc/v5/search?arg=editor&by=bogus"));
+    expect(JSON.parse(bogus)).toMatchObject({ type: "error", error: "Incorrect by field specified." });
+  });
+
+  it("answers a wrongly typed JSON body with 400 and a JSON error", async () => {
+    const bodies = {
+      "/rpc/v5/info": [JSON.stringify({ arg: [1, 2] }), JSON.stringify({ arg: 5 }), "{not json", "[]"],
+      "/rpc/v5/search": [JSON.stringify({ arg: ["x"] }), JSON.stringify({ arg: "x", by: 1 }), "{not json"],
+    };
+    for (const [target, list] of Object.entries(bodies)) {
+      for (const body of list) {
+        const res = await rawRequest(legacy.url, "POST", target, { "Content-Type": "application/json" }, body);
+        expect(res.status, body).toBe(400);
+        expect(res.headers["content-type"]).toBe("application/json");
+        expect(JSON.parse(res.body)).toMatchObject({ type: "error", resultcount: 0, results: [] });
+      }
+    }
   });
 });
 
