@@ -11,7 +11,6 @@ const LEADING_NUMERIC = /^[ \t\n\r\v\f]*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?/
 
 const DIGITS = [0n, 1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 9n];
 
-
 export function isNumeric(value: PhpValue): boolean {
   return typeof value === "string" && NUMERIC.test(value);
 }

@@ -46,12 +46,13 @@ export type PostBody = { json: unknown } | { form: PhpArray } | null;
 export async function readPostBody(c: Context<AppEnv>): Promise<PostBody> {
   const type = mediaType(c);
   const bytes = await readBytes(c);
-  if (type === "application/json" || /^\s*\{/.test(bytes.toString("latin1"))) {
+  const latin1 = bytes.toString("latin1");
+  if (type === "application/json" || /^\s*\{/.test(latin1)) {
     try {
       return { json: JSON.parse(bytes.toString("utf8")) as unknown };
     } catch {
       throw new BodyError("The request body is not valid JSON.");
     }
   }
-  return type === FORM ? { form: parseQueryString(bytes.toString("latin1")) } : null;
+  return type === FORM ? { form: parseQueryString(latin1) } : null;
 }

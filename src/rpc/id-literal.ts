@@ -12,6 +12,7 @@
  *   1391, with 71 zeros it does not. (Each rule here was measured on MariaDB 10.11; the
  *   test compares them with the server.)
  */
+
 /** MariaDB refused the literal: the legacy query failed. */
 export const REFUSED = "refused";
 
@@ -32,7 +33,7 @@ export function idOfNumericLiteral(text: string): number | null | typeof REFUSED
     return Number.isInteger(value) && value >= 0 ? value + 0 : null;
   }
   const [, sign, integerDigits = "", fractionDigits = ""] = DECIMAL.exec(literal)!;
-  const integer = integerDigits === "" ? "" : integerDigits.replace(/^0+(?=\d)/, "");
+  const integer = integerDigits.replace(/^0+(?=\d)/, "");
   const integerWords = Math.ceil(integer.length / DIGITS_PER_WORD);
   // An integer part too long for the words overflows (MariaDB warns and clamps): no ID is that large.
   if (integerWords > DECIMAL_WORDS) return null;
