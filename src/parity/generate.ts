@@ -195,15 +195,22 @@ class RequestMaker {
     for (let i = 0; i < count; i++) {
       const kind = r.next();
       if (kind < 0.7) values.push(this.vary(r.pick(this.sample.packageNames, "a")));
-      else if (kind < 0.85) values.push(String(r.pick(this.sample.packageIds, 1)));
-      else if (kind < 0.93) values.push(r.pick(["0", "-1", "4294967296", " 1", "1.0", "0x1A", "1e2", "abc", ""], "0"));
+      else if (kind < 0.85) values.push(this.idLiteral(r.pick(this.sample.packageIds, 1)));
+      else if (kind < 0.93) values.push(r.pick(["0", "-1", "4294967296", " 1", "1.0", "0x1A", "1e2", "1e400", "abc", ""], "0"));
       else values.push(r.pick(this.sample.baseNames, "a"));
     }
     if (r.chance(0.15)) values.push(this.vary(values[0]!));
     const form = r.next();
     if (count === 1 && form < 0.5) return `arg=${encodeURIComponent(values[0]!)}`;
     if (form < 0.95) return values.map((v) => `arg[]=${encodeURIComponent(v)}`).join("&");
-    return values.map((v, i) => `arg[${i}]=${encodeURIComponent(v)}`).join("&");
+    // Explicit keys, some past 2^53 or at PHP_INT_MAX, after which PHP drops what arg[] appends.
+    const first = r.pick([0n, 9007199254740993n, 9223372036854775806n], 0n);
+    return values.map((v, i) => (i > 0 && r.chance(0.5) ? "arg[]" : `arg[${first + BigInt(i)}]`) + `=${encodeURIComponent(v)}`).join("&");
+  }
+
+  /** A package ID as a number PHP's is_numeric takes: as it is, or as MariaDB reads it the same or not. */
+  private idLiteral(id: number): string {
+    return this.random.pick([`${id}`, `${id}`, `${id}`, `${id}.0`, `${id}.00000000000000001`, `${id}e0`, `+${id}`, `00${id}`], `${id}`);
   }
 
   private malformed(): string[] {
