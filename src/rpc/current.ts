@@ -2,7 +2,9 @@
  * RPC_PROFILE=current: answers shaped like current aurweb's RPC (aurweb/rpc.py and
  * aurweb/routers/rpc.py on master): version 5 only, its field sets, its error texts,
  * keys sorted, ETag over that output. The packages found are the read model's, exactly
- * as in the legacy profile. README lists every difference between the two profiles.
+ * as in the legacy profile, listed in package ID order: aurweb groups its rows by
+ * Package.ID, which MariaDB returns sorted. README lists every difference between the
+ * two profiles.
  */
 import { compareFolded, fold } from "../collation/general-ci.js";
 import { andThen, type MaybePromise } from "../maybe-promise.js";
@@ -11,7 +13,7 @@ import type { Snapshot } from "../readmodel/snapshot.js";
 import type { Package } from "../readmodel/types.js";
 import { encodeCurrent, PythonFloat, type CurrentJson } from "./current-json.js";
 import * as lookup from "./lookup.js";
-import { DEPENDENCY_FIELDS, SEARCH_FIELDS, text, type RpcParams } from "./params.js";
+import { DEPENDENCY_FIELDS, RELATION_FIELDS, SEARCH_FIELDS, text, type RpcParams } from "./params.js";
 import { md5, trimIfNoneMatch, type RpcResponse } from "./respond.js";
 import { declarationFields, formatSnapshotUri } from "./rows.js";
 
@@ -100,8 +102,7 @@ function handle(ctx: CurrentContext, type: string, by: string, args: string[]): 
         const p = snapshot.packageByName(name);
         if (p?.base.visible) found.add(p);
       }
-      const packages = [...found].sort((a, b) => compareFolded(a.nameFold, b.nameFold));
-      return envelope("multiinfo", limited(ctx, packages).map((p) => infoRow(ctx, p)));
+      return envelope("multiinfo", limited(ctx, [...found].sort(byId)).map((p) => infoRow(ctx, p)));
     }
     case "search":
     case "msearch":
@@ -129,12 +130,18 @@ function limited(ctx: CurrentContext, packages: readonly Package[]): readonly Pa
 function search(snapshot: Snapshot, by: string, args: string[]): readonly Package[] {
   if (by !== "maintainer" && args.length === 0) throw new RpcError("No request type/data specified.");
   const arg = args[0] ?? "";
-  if (by === "maintainer") return lookup.searchByMaintainer(snapshot, arg === "" ? null : arg);
+  if (by === "maintainer") return [...lookup.searchByMaintainer(snapshot, arg === "" ? null : arg)].sort(byId);
   if ([...arg].length < 2) throw new RpcError("Query arg too small.");
-  if (by === "name" || by === "name-desc") return lookup.searchByText(snapshot, arg, by === "name-desc", Infinity);
-  if ((DEPENDENCY_FIELDS as readonly string[]).includes(by)) return lookup.searchByDeclaration(snapshot, by, arg);
-  return lookup.searchByExtendedField(snapshot, by, arg);
+  if (by === "name" || by === "name-desc") return [...lookup.searchByText(snapshot, arg, by === "name-desc", Infinity)].sort(byId);
+  // Declarations in a scan of Packages, i.e. by ID; by=provides then adds the package of
+  // that name, which aurweb finds with a second query and unites with the first.
+  if (([...DEPENDENCY_FIELDS, ...RELATION_FIELDS] as readonly string[]).includes(by)) {
+    return lookup.searchByDeclaration(snapshot, by, arg, "package");
+  }
+  return [...lookup.searchByExtendedField(snapshot, by, arg)].sort(byId);
 }
+
+const byId = (a: Package, b: Package) => a.id - b.id;
 
 function searchRow(ctx: CurrentContext, pkg: Package): { [key: string]: CurrentJson } {
   const base = pkg.base;

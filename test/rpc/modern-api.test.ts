@@ -38,6 +38,9 @@ beforeAll(async () => {
     });
     const editorLegacy = await seed.package({ name: "old-editor", baseSpec: { maintainer: alice, keywords: ["text"] } });
     const fonts = await seed.package({ name: "fonts-extra", baseSpec: { maintainer: carol }, groups: ["fonts"] });
+    // Base order (how the legacy plans scan) against package ID order (how aurweb's GROUP BY returns rows).
+    await seed.package({ id: 900, name: "late-id", baseSpec: { keywords: ["ordering"] } });
+    await seed.package({ id: 800, name: "early-id", baseSpec: { keywords: ["ordering"] } });
     return { editor, editorGit, editorLegacy, fonts };
   }));
   legacy = await startService(db.url);
@@ -193,6 +196,15 @@ describe("RPC_PROFILE=current", () => {
     expect(row).not.toHaveProperty("Submitter");
     expect(row).not.toHaveProperty("Keywords");
     expect(res.body).toContain('"URLPath":"/cgit/');
+  });
+
+  it("lists results in package ID order, as aurweb's GROUP BY Package.ID returns them; by=provides adds the named package last", async () => {
+    const infoNames = async (target: string) => ((JSON.parse((await rawRequest(current.url, "GET", target)).body) as { results: { Name: string }[] }).results).map((r) => r.Name);
+    expect(await infoNames("/rpc/?v=5&type=info&arg[]=fonts-extra&arg[]=old-editor")).toEqual(["old-editor", "fonts-extra"]);
+    expect(await names(current, "/rpc/?v=5&type=search&by=keywords&arg=ordering")).toEqual(["early-id", "late-id"]);
+    expect(await names(legacy, "/rpc/?v=5&type=search&by=keywords&arg=ordering")).toEqual(["late-id", "early-id"]);
+    expect(await names(current, "/rpc/?v=5&type=search&by=name&arg=-id")).toEqual(["early-id", "late-id"]);
+    expect(await names(current, "/rpc/?v=5&type=search&by=provides&arg=editor")).toEqual(["editor-git", "editor"]);
   });
 
   it("uses current aurweb's version rules and error texts", async () => {
