@@ -13,7 +13,7 @@ import type { Snapshot } from "../readmodel/snapshot.js";
 import type { Package } from "../readmodel/types.js";
 import { encodeCurrent, PythonFloat, type CurrentJson } from "./current-json.js";
 import * as lookup from "./lookup.js";
-import { DEPENDENCY_FIELDS, RELATION_FIELDS, SEARCH_FIELDS, text, type RpcParams } from "./params.js";
+import { DEPENDENCY_FIELDS, SEARCH_FIELDS, text, type RpcParams } from "./params.js";
 import { md5, trimIfNoneMatch, type RpcResponse } from "./respond.js";
 import { declarationFields, formatSnapshotUri } from "./rows.js";
 
@@ -127,18 +127,23 @@ function limited(ctx: CurrentContext, packages: readonly Package[]): readonly Pa
   return packages;
 }
 
+/**
+ * aurweb groups its rows by Package.ID, which MariaDB returns sorted; by=provides then adds
+ * the package of that name, found by a second query and united with the first.
+ */
 function search(snapshot: Snapshot, by: string, args: string[]): readonly Package[] {
   if (by !== "maintainer" && args.length === 0) throw new RpcError("No request type/data specified.");
   const arg = args[0] ?? "";
-  if (by === "maintainer") return [...lookup.searchByMaintainer(snapshot, arg === "" ? null : arg)].sort(byId);
-  if ([...arg].length < 2) throw new RpcError("Query arg too small.");
-  if (by === "name" || by === "name-desc") return [...lookup.searchByText(snapshot, arg, by === "name-desc", Infinity)].sort(byId);
-  // Declarations in a scan of Packages, i.e. by ID; by=provides then adds the package of
-  // that name, which aurweb finds with a second query and unites with the first.
-  if (([...DEPENDENCY_FIELDS, ...RELATION_FIELDS] as readonly string[]).includes(by)) {
-    return lookup.searchByDeclaration(snapshot, by, arg, "package");
-  }
-  return [...lookup.searchByExtendedField(snapshot, by, arg)].sort(byId);
+  if (by !== "maintainer" && [...arg].length < 2) throw new RpcError("Query arg too small.");
+  if (by === "provides") return lookup.searchByDeclaration(snapshot, by, arg, "package");
+  return [...matching(snapshot, by, arg)].sort(byId);
+}
+
+function matching(snapshot: Snapshot, by: string, arg: string): readonly Package[] {
+  if (by === "maintainer") return lookup.searchByMaintainer(snapshot, arg === "" ? null : arg);
+  if (by === "name" || by === "name-desc") return lookup.searchByText(snapshot, arg, by === "name-desc", Infinity);
+  if ((DEPENDENCY_FIELDS as readonly string[]).includes(by)) return lookup.searchByDeclaration(snapshot, by, arg);
+  return lookup.searchByExtendedField(snapshot, by, arg);
 }
 
 const byId = (a: Package, b: Package) => a.id - b.id;
