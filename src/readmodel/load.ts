@@ -27,7 +27,7 @@ import {
   users,
 } from "../../schema/index.js";
 import type { Db } from "../db/client.js";
-import type { BaseRow } from "./types.js";
+import type { BaseRow, Timestamp } from "./types.js";
 
 type Row = unknown[];
 
@@ -101,6 +101,9 @@ export interface NamedLink {
 
 const num = (v: unknown) => Number(v);
 const numOrNull = (v: unknown) => (v === null ? null : Number(v));
+// mysql2 gives a BIGINT beyond the safe integers as text (supportBigNumbers).
+const timestamp = (v: unknown): Timestamp => (typeof v === "number" ? v : BigInt(String(v)));
+const timestampOrNull = (v: unknown) => (v === null ? null : timestamp(v));
 const str = (v: unknown) => String(v);
 
 /**
@@ -164,9 +167,9 @@ async function loadBases(db: Db, previous?: readonly BaseRow[]): Promise<BaseRow
       numVotes: num(r[2]),
       // DECIMAL arrives as text; PHP's floatval and Number agree on every DECIMAL(10,6).
       popularity: num(r[3]),
-      outOfDateTS: numOrNull(r[4]),
-      submittedTS: num(r[5]),
-      modifiedTS: num(r[6]),
+      outOfDateTS: timestampOrNull(r[4]),
+      submittedTS: timestamp(r[5]),
+      modifiedTS: timestamp(r[6]),
       maintainerUID: numOrNull(r[7]),
       packagerUID: numOrNull(r[8]),
       submitterUID: numOrNull(r[9]),

@@ -5,15 +5,21 @@
  */
 import type { DeclarationColumns } from "./load.js";
 
+/**
+ * A BIGINT UNSIGNED timestamp: a number while it is a safe integer, a bigint beyond, so no
+ * value the column holds is rounded.
+ */
+export type Timestamp = number | bigint;
+
 /** A PackageBases row as loaded. */
 export interface BaseRow {
   id: number;
   name: string;
   numVotes: number;
   popularity: number;
-  outOfDateTS: number | null;
-  submittedTS: number;
-  modifiedTS: number;
+  outOfDateTS: Timestamp | null;
+  submittedTS: Timestamp;
+  modifiedTS: Timestamp;
   maintainerUID: number | null;
   packagerUID: number | null;
   submitterUID: number | null;

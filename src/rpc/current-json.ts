@@ -3,7 +3,7 @@
  * order, `/` and non-ASCII characters written as they are, floats like Python's repr.
  */
 
-export type CurrentJson = string | number | null | CurrentJson[] | { [key: string]: CurrentJson } | PythonFloat;
+export type CurrentJson = string | number | bigint | null | CurrentJson[] | { [key: string]: CurrentJson } | PythonFloat;
 
 /** A value Python holds as a float (1.0 prints as `1.0`, 1e-06 as `1e-06`). */
 export class PythonFloat {
@@ -21,7 +21,7 @@ export function pythonFloat(d: number): string {
 export function encodeCurrent(value: CurrentJson): string {
   if (value === null) return "null";
   if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number") return String(value);
+  if (typeof value === "number" || typeof value === "bigint") return String(value);
   if (value instanceof PythonFloat) return pythonFloat(value.value);
   if (Array.isArray(value)) return `[${value.map(encodeCurrent).join(",")}]`;
   const keys = Object.keys(value).sort();

@@ -7,8 +7,9 @@
  * Encoded rows are cached per package: a snapshot never changes, so neither do they.
  */
 import { equalityKey } from "../collation/general-ci.js";
+import { PHP_INT_MAX } from "../php/integer.js";
 import { encodeFloat, encodeString, encodeStringList } from "../php/json.js";
-import { declarationsOf, type Package } from "../readmodel/types.js";
+import { declarationsOf, type Package, type Timestamp } from "../readmodel/types.js";
 
 const DECLARATION_KEYS: Record<string, string> = {
   depends: "Depends",
@@ -45,7 +46,8 @@ export function formatSnapshotUri(format: string, value: string): string {
   });
 }
 
-const int = (n: number | null) => (n === null ? "null" : String(Math.trunc(n)));
+/** intval() of a BIGINT UNSIGNED column: exact up to PHP_INT_MAX, which caps the rest. */
+const timestamp = (t: Timestamp | null) => (t === null ? "null" : String(t > PHP_INT_MAX ? PHP_INT_MAX : t));
 const str = (s: string | null) => (s === null ? "null" : encodeString(s));
 
 /**
@@ -129,10 +131,10 @@ export class RowEncoder {
     ];
     if (version >= 4) parts.push(`"Popularity":${encodeFloat(base.popularity)}`);
     parts.push(
-      `"OutOfDate":${int(base.outOfDateTS)}`,
+      `"OutOfDate":${timestamp(base.outOfDateTS)}`,
       `"Maintainer":${str(base.maintainer)}`,
-      `"FirstSubmitted":${int(base.submittedTS)}`,
-      `"LastModified":${int(base.modifiedTS)}`,
+      `"FirstSubmitted":${timestamp(base.submittedTS)}`,
+      `"LastModified":${timestamp(base.modifiedTS)}`,
     );
     if (version === 1) parts.push(`"License":${str(license ?? null)}`);
     parts.push(`"URLPath":${encodeString(formatSnapshotUri(this.snapshotUri, phpUrlencode(base.name)))}`);

@@ -4,6 +4,7 @@
  * fields of info answers, and how numeric arguments are read (package IDs before v5,
  * names in v5).
  */
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Seeder } from "../../support/seed.js";
 import { startWorld, type World } from "./harness.js";
@@ -80,6 +81,11 @@ async function seedVersions(seed: Seeder) {
   ] as const) {
     await seed.package({ name, baseSpec: { popularity: value } });
   }
+  // BIGINT UNSIGNED timestamps past 2^53 (written as SQL literals: a JS number would round them).
+  const huge = await seed.package({ name: "huge-times" });
+  await seed.db.execute(
+    sql`UPDATE PackageBases SET SubmittedTS = 9007199254740993, ModifiedTS = 18446744073709551615, OutOfDateTS = 9223372036854775808 WHERE ID = ${huge.base.id}`,
+  );
   return { seven, ten, named7 };
 }
 
@@ -92,6 +98,16 @@ afterAll(async () => {
 });
 
 const body = async (target: string) => (await world.get(target)).body;
+
+describe("timestamps", () => {
+  it("are exact up to PHP_INT_MAX, which intval() makes of anything larger", async () => {
+    for (const v of [1, 5]) {
+      expect(await body(`/rpc/?v=${v}&type=info&arg=huge-times`)).toContain(
+        '"OutOfDate":9223372036854775807,"Maintainer":null,"FirstSubmitted":9007199254740993,"LastModified":9223372036854775807',
+      );
+    }
+  });
+});
 
 describe("fields of a row, per version", () => {
   const KEYS: Record<number, string[]> = {
