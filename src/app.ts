@@ -46,6 +46,7 @@ export interface App {
 export function createApp(options: CreateAppOptions): App {
   const { db, config } = options;
   const clock = options.clock ?? { now: () => Date.now() };
+  const encoder = new RowEncoder(config.SNAPSHOT_URI);
   const readModel =
     options.readModel ??
     new ReadModel(db.readDb, {
@@ -54,6 +55,7 @@ export function createApp(options: CreateAppOptions): App {
       onError: options.onError,
       onRefresh: ({ sources, durationMs }) =>
         (options.logger ?? silentLogger).info({ sources, durationMs: Math.round(durationMs) }, "package data reloaded"),
+      onRebuild: () => encoder.forget(),
     });
   const deps: AppDeps = {
     config,
@@ -64,7 +66,7 @@ export function createApp(options: CreateAppOptions): App {
       { limit: config.RATE_LIMIT_REQUESTS, windowSeconds: config.RATE_LIMIT_WINDOW },
       options.onError,
     ),
-    encoder: new RowEncoder(config.SNAPSHOT_URI),
+    encoder,
     deadlines: new Deadlines(config.REQUEST_TIMEOUT_MS),
   };
 

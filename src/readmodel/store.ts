@@ -37,6 +37,11 @@ export interface ReadModelOptions {
   now?: () => number;
   onError?: (error: unknown) => void;
   onRefresh?: (info: RefreshInfo) => void;
+  /**
+   * Called as a snapshot that will replace the current one starts to be built, before the
+   * collection that precedes the build.
+   */
+  onRebuild?: () => void;
   /** See REBUILD_SLICES. */
   rebuildSlices?: Slices;
 }
@@ -260,8 +265,11 @@ export class ReadModel {
     }
     const plans = await probePlans(this.db);
     this.plansCheckedAt = performance.now();
-    // Both collections keep the garbage of one rebuild from piling onto the next (see full-collection.ts).
-    if (this.snapshot) await fullCollection();
+    if (this.snapshot) {
+      this.options.onRebuild?.();
+      // Both collections keep the garbage of one rebuild from piling onto the next (see full-collection.ts).
+      await fullCollection();
+    }
     const reuse = this.snapshot?.reusable();
     const build = Snapshot.build(rows, plans, this.options.now?.() ?? Date.now(), reuse);
     // The first snapshot is built in one go: nothing is served before it exists. Later

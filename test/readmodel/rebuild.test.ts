@@ -169,11 +169,18 @@ describe("rebuilding the snapshot while requests are answered", () => {
   });
 
   it("answers from the previous snapshot until the new one is complete", async () => {
-    const model = new ReadModel(database.readDb, { refreshIntervalMs: 60_000, rebuildSlices: { minMs: 0, maxMs: 0 } });
+    let rebuilds = 0;
+    // As createApp wires its own read model: encoded rows are dropped as a rebuild starts.
+    const onRebuild = () => {
+      rebuilds++;
+      app.deps.encoder.forget();
+    };
+    const model = new ReadModel(database.readDb, { refreshIntervalMs: 60_000, rebuildSlices: { minMs: 0, maxMs: 0 }, onRebuild });
     const config = defaultConfig({ RATE_LIMIT_REQUESTS: 0, DATABASE_URL: db.url });
     const app: App = createApp({ db: database, config, readModel: model });
     await model.start();
     try {
+      expect(rebuilds).toBe(0); // the first snapshot replaces none
       const sql = await mysql.createConnection(db.url);
       const [[pkg]] = await sql.query<mysql.RowDataPacket[]>(
         `SELECT p.Name AS name, p.Description AS description FROM Packages p
@@ -202,6 +209,7 @@ describe("rebuilding the snapshot while requests are answered", () => {
         await new Promise((resolve) => setImmediate(resolve));
       }
       await refreshed;
+      expect(rebuilds).toBe(1);
 
       // Every answer is whole: one snapshot or the other, the previous one while the next is built.
       expect(descriptions.every((d) => d === before || d === after)).toBe(true);
