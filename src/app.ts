@@ -55,8 +55,9 @@ export function createApp(options: CreateAppOptions): App {
       onError: options.onError,
       onRefresh: ({ sources, durationMs }) =>
         (options.logger ?? silentLogger).info({ sources, durationMs: Math.round(durationMs) }, "package data reloaded"),
-      onRebuild: () => encoder.forget(),
     });
+  // Also for a read model passed in: encoded rows of a replaced snapshot must not outlive it.
+  readModel.onRebuild(() => encoder.forget());
   const deps: AppDeps = {
     config,
     clock,

@@ -37,11 +37,6 @@ export interface ReadModelOptions {
   now?: () => number;
   onError?: (error: unknown) => void;
   onRefresh?: (info: RefreshInfo) => void;
-  /**
-   * Called as a snapshot that will replace the current one starts to be built, before the
-   * collection that precedes the build.
-   */
-  onRebuild?: () => void;
   /** See REBUILD_SLICES. */
   rebuildSlices?: Slices;
 }
@@ -73,6 +68,7 @@ export class ReadModel {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  private readonly rebuildListeners = new Set<() => void>();
   /** Whether the last poll reached the database. */
   databaseReachable = false;
   lastError: unknown;
@@ -82,6 +78,15 @@ export class ReadModel {
     private readonly db: Db,
     private readonly options: ReadModelOptions,
   ) {}
+
+  /**
+   * Calls `listener` as each snapshot that will replace the current one starts to be built,
+   * before the collection that precedes the build: what is only kept for the current
+   * snapshot can be let go in time for that collection.
+   */
+  onRebuild(listener: () => void): void {
+    this.rebuildListeners.add(listener);
+  }
 
   current(): Snapshot | undefined {
     return this.snapshot;
@@ -266,7 +271,7 @@ export class ReadModel {
     const plans = await probePlans(this.db);
     this.plansCheckedAt = performance.now();
     if (this.snapshot) {
-      this.options.onRebuild?.();
+      for (const listener of this.rebuildListeners) listener();
       // Both collections keep the garbage of one rebuild from piling onto the next (see full-collection.ts).
       await fullCollection();
     }

@@ -170,12 +170,8 @@ describe("rebuilding the snapshot while requests are answered", () => {
 
   it("answers from the previous snapshot until the new one is complete", async () => {
     let rebuilds = 0;
-    // As createApp wires its own read model: encoded rows are dropped as a rebuild starts.
-    const onRebuild = () => {
-      rebuilds++;
-      app.deps.encoder.forget();
-    };
-    const model = new ReadModel(database.readDb, { refreshIntervalMs: 60_000, rebuildSlices: { minMs: 0, maxMs: 0 }, onRebuild });
+    const model = new ReadModel(database.readDb, { refreshIntervalMs: 60_000, rebuildSlices: { minMs: 0, maxMs: 0 } });
+    model.onRebuild(() => rebuilds++);
     const config = defaultConfig({ RATE_LIMIT_REQUESTS: 0, DATABASE_URL: db.url });
     const app: App = createApp({ db: database, config, readModel: model });
     await model.start();
