@@ -139,9 +139,7 @@ function groupsOfNames(byName: Map<string, number>, counts: number[]): (name: st
  * large group was a tenth of what a snapshot build allocated.
  */
 function* keepFirstOfEach(members: Package[], offsets: Int32Array): Steps<void> {
-  let maxId = 0;
-  for (let i = 0; i < offsets[offsets.length - 1]!; i++) maxId = Math.max(maxId, members[i]!.id);
-  const takenBy = new Int32Array(maxId + 1).fill(-1);
+  const takenBy = groupMarks(members, offsets[offsets.length - 1]!);
   let written = 0;
   for (let g = 0; g + 1 < offsets.length; g++) {
     const start = offsets[g]!;
@@ -149,11 +147,34 @@ function* keepFirstOfEach(members: Package[], offsets: Int32Array): Steps<void> 
     offsets[g] = written;
     for (let i = start; i < end; i++) {
       const pkg = members[i]!;
-      if (takenBy[pkg.id] === g) continue;
-      takenBy[pkg.id] = g;
+      if (takenBy.get(pkg.id) === g) continue;
+      takenBy.set(pkg.id, g);
       members[written++] = pkg;
     }
     if (g % STEP === 0) yield;
   }
   offsets[offsets.length - 1] = written;
+}
+
+interface GroupMarks {
+  get(packageId: number): number | undefined;
+  set(packageId: number, group: number): void;
+}
+
+/**
+ * Which group last took each package: an array indexed by package ID while the IDs are
+ * dense, as AUTO_INCREMENT leaves them; a map when they are sparse, since an array up to
+ * an ID near the top of INT UNSIGNED would take gigabytes.
+ */
+function groupMarks(members: readonly Package[], count: number): GroupMarks {
+  let maxId = 0;
+  for (let i = 0; i < count; i++) maxId = Math.max(maxId, members[i]!.id);
+  if (maxId > 8 * count + 1_000_000) return new Map<number, number>();
+  const marks = new Int32Array(maxId + 1).fill(-1);
+  return {
+    get: (packageId) => marks[packageId],
+    set: (packageId, group) => {
+      marks[packageId] = group;
+    },
+  };
 }

@@ -86,7 +86,8 @@ export interface PackageRow {
 /** Dependency or relation rows, column by column, in table-scan (insertion) order. */
 export interface DeclarationColumns {
   typeNames: ReadonlyMap<number, string>;
-  packageIds: Int32Array;
+  /** Uint32: package IDs are INT UNSIGNED. */
+  packageIds: Uint32Array;
   typeIds: Uint8Array;
   names: string[];
   conditions: (string | null)[];
@@ -220,7 +221,7 @@ async function loadDeclarations(db: Db, typesQuery: Query, rowsQuery: Query): Pr
   ]);
   return {
     typeNames: new Map(types),
-    packageIds: Int32Array.from(packageIds),
+    packageIds: Uint32Array.from(packageIds),
     typeIds: Uint8Array.from(typeIds),
     names,
     conditions,

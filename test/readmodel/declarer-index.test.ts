@@ -8,7 +8,7 @@ import type { Package } from "../../src/readmodel/types.js";
 function columns(typeNames: [number, string][], rows: [number, number, string][]): DeclarationColumns {
   return {
     typeNames: new Map(typeNames),
-    packageIds: Int32Array.from(rows.map((r) => r[0])),
+    packageIds: Uint32Array.from(rows.map((r) => r[0])),
     typeIds: Uint8Array.from(rows.map((r) => r[1])),
     names: rows.map((r) => r[2]),
     conditions: rows.map(() => null),

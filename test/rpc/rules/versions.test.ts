@@ -86,6 +86,18 @@ async function seedVersions(seed: Seeder) {
   await seed.db.execute(
     sql`UPDATE PackageBases SET SubmittedTS = 9007199254740993, ModifiedTS = 18446744073709551615, OutOfDateTS = 9223372036854775808 WHERE ID = ${huge.base.id}`,
   );
+  // IDs at the top of INT UNSIGNED, seeded last: no AUTO_INCREMENT value is left after them.
+  for (const id of [4294967294, 4294967295]) {
+    await seed.package({
+      id,
+      name: `top-id-${id}`,
+      baseSpec: { id, name: `top-id-${id}` },
+      depends: [{ type: "depends", name: "top-id-dep" }],
+      relations: [{ type: "provides", name: "top-id-virtual" }],
+      groups: ["top-id-group"],
+      licenses: ["MIT"],
+    });
+  }
   return { seven, ten, named7 };
 }
 
@@ -105,6 +117,21 @@ describe("timestamps", () => {
       expect(await body(`/rpc/?v=${v}&type=info&arg=huge-times`)).toContain(
         '"OutOfDate":9223372036854775807,"Maintainer":null,"FirstSubmitted":9007199254740993,"LastModified":9223372036854775807',
       );
+    }
+  });
+});
+
+describe("IDs", () => {
+  it("up to the top of INT UNSIGNED keep their declarations, groups and licenses", async () => {
+    const info = await world.json("/rpc/?v=5&type=info&arg[]=top-id-4294967295");
+    expect(info.results).toMatchObject([
+      { ID: 4294967295, PackageBaseID: 4294967295, Depends: ["top-id-dep"], Provides: ["top-id-virtual"], Groups: ["top-id-group"], License: ["MIT"] },
+    ]);
+    const byId = await world.json("/rpc/?v=4&type=info&arg=4294967295");
+    expect(byId.results).toMatchObject([{ Name: "top-id-4294967295", Depends: ["top-id-dep"] }]);
+    for (const by of ["depends", "provides"]) {
+      const search = await world.json(`/rpc/?v=5&type=search&by=${by}&arg=top-id-${by === "depends" ? "dep" : "virtual"}`);
+      expect((search.results as { ID: number }[]).map((r) => r.ID).sort()).toEqual([4294967294, 4294967295]);
     }
   });
 });
