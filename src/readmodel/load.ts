@@ -130,9 +130,12 @@ function mapKeyedRows<T extends { id: number }>(db: Db, query: Query, previous: 
   return mapRows(db, query, (row) => unchanged(map(row)));
 }
 
-/** Whether two rows (flat objects of the same shape) hold the same value in every field. */
-function sameFields<T extends object>(a: T, b: T): boolean {
-  for (const key in a) if (a[key] !== b[key]) return false;
+/**
+ * Whether `previous` holds the same value as `row` in every field of `row`. The previous
+ * copy may have more fields: it can be a snapshot's base or package standing in for its row.
+ */
+function sameFields<T extends object>(previous: T, row: T): boolean {
+  for (const key in row) if (previous[key] !== row[key]) return false;
   return true;
 }
 
@@ -143,7 +146,7 @@ async function loadUsers(db: Db, previous?: readonly UserRow[]): Promise<UserRow
   }));
 }
 
-async function loadBases(db: Db, previous?: readonly BaseRow[]): Promise<BaseRow[]> {
+async function loadBases(db: Db, previous?: readonly BaseRow[]): Promise<readonly BaseRow[]> {
   const b = packageBases;
   return mapKeyedRows(
     db,
@@ -178,7 +181,7 @@ async function loadBases(db: Db, previous?: readonly BaseRow[]): Promise<BaseRow
   );
 }
 
-async function loadPackages(db: Db, previous?: readonly PackageRow[]): Promise<PackageRow[]> {
+async function loadPackages(db: Db, previous?: readonly PackageRow[]): Promise<readonly PackageRow[]> {
   const p = packages;
   // Split packages repeat their base's version, URL and often description, and whole
   // families share an upstream URL: repeated copies of these were 7.8 MB at 100K packages

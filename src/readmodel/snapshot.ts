@@ -192,6 +192,7 @@ export class Snapshot {
       const sibling = base.packages[base.packages.length - 1];
       const pkg: Package = {
         id: p.id,
+        baseId: p.baseId,
         name: p.name,
         nameFold: p.name === base.name ? base.nameFold : previous?.name === p.name ? previous.nameFold : fold(p.name),
         version: p.version,

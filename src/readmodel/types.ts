@@ -3,7 +3,7 @@
  * "fold" fields hold collation-folded copies (see collation/general-ci.ts) so lookups,
  * matching and ordering agree with MariaDB.
  */
-import type { DeclarationColumns } from "./load.js";
+import type { DeclarationColumns, PackageRow } from "./load.js";
 
 /**
  * A BIGINT UNSIGNED timestamp: a number while it is a safe integer, a bigint beyond, so no
@@ -59,14 +59,13 @@ export interface DeclarationTable {
   order: Int32Array;
 }
 
-export interface Package {
-  id: number;
-  name: string;
+/**
+ * A package holds every field of its Packages row, so that a snapshot's packages can stand
+ * in for the rows they were built from (see ReadModel.keepRows).
+ */
+export interface Package extends PackageRow {
   nameFold: string;
-  version: string;
-  description: string | null;
   descriptionFold: string;
-  url: string | null;
   base: PackageBase;
   /** This package's rows are `order[start..end)` of the snapshot's tables. */
   dependsStart: number;
