@@ -4,6 +4,7 @@
  * matching and ordering agree with MariaDB.
  */
 import type { DeclarationColumns, PackageRow } from "./load.js";
+import { indexInAscending } from "./sorted-search.js";
 
 /**
  * A BIGINT UNSIGNED timestamp: a number while it is a safe integer, a bigint beyond, so no
@@ -32,8 +33,6 @@ export interface PackageBase extends BaseRow {
   submitter: string | null;
   /** The legacy RPC hides bases that nobody has packaged yet. */
   visible: boolean;
-  /** Ascending by ID: the order the PackageBaseID index yields them. */
-  packages: Package[];
   /** Ascending by collation, as `ORDER BY Keyword` returns them. */
   keywords: readonly string[];
   comaintainers: readonly string[];
@@ -52,27 +51,33 @@ export interface Declaration {
 
 /**
  * Dependency or relation rows grouped by package: `order` lists row numbers of `columns`
- * package after package, each package's rows in insertion order.
+ * package after package, each package's rows in insertion order. The package with ID
+ * `packageIds[i]` has the rows `order[starts[i]..starts[i + 1])`. A table depends on its
+ * rows alone, so it serves every snapshot built while they are the same.
  */
 export interface DeclarationTable {
   columns: DeclarationColumns;
   order: Int32Array;
+  /** Ascending. */
+  packageIds: Uint32Array;
+  starts: Int32Array;
+}
+
+export interface DeclarationTables {
+  depends: DeclarationTable;
+  relations: DeclarationTable;
 }
 
 /**
  * A package holds every field of its Packages row, so that a snapshot's packages can stand
- * in for the rows they were built from (see ReadModel.keepRows).
+ * in for the rows they were built from (see ReadModel.keepRows). Its declarations are in
+ * the snapshot's tables (Snapshot.declarationsOf): a package in which nothing changed
+ * serves the next snapshot too, whose declaration rows may have been read again.
  */
 export interface Package extends PackageRow {
   nameFold: string;
   descriptionFold: string;
   base: PackageBase;
-  /** This package's rows are `order[start..end)` of the snapshot's tables. */
-  dependsStart: number;
-  dependsEnd: number;
-  relationsStart: number;
-  relationsEnd: number;
-  tables: { depends: DeclarationTable; relations: DeclarationTable };
   /** Ascending by group ID / license ID, as the PackageGroups/PackageLicenses keys order them. */
   groups: readonly string[];
   licenses: readonly string[];
@@ -99,13 +104,11 @@ export interface ScanPlans {
 }
 
 /** A package's dependencies, then its relations, each in insertion order. */
-export function* declarationsOf(pkg: Package): Generator<Declaration> {
-  const ranges: [DeclarationTable, number, number][] = [
-    [pkg.tables.depends, pkg.dependsStart, pkg.dependsEnd],
-    [pkg.tables.relations, pkg.relationsStart, pkg.relationsEnd],
-  ];
-  for (const [{ columns, order }, start, end] of ranges) {
-    for (let i = start; i < end; i++) {
+export function* declarationsOf(tables: DeclarationTables, packageId: number): Generator<Declaration> {
+  for (const { columns, order, packageIds, starts } of [tables.depends, tables.relations]) {
+    const at = indexInAscending(packageIds.length, (i) => packageIds[i]!, packageId);
+    if (at < 0) continue;
+    for (let i = starts[at]!; i < starts[at + 1]!; i++) {
       const row = order[i]!;
       yield {
         type: columns.typeNames.get(columns.typeIds[row]!) ?? "",

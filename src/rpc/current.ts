@@ -179,7 +179,7 @@ function infoRow(ctx: CurrentContext, pkg: Package): CurrentJson {
     CoMaintainers: sortedByName(pkg.base.comaintainers),
     PendingRequests: pkg.base.pendingRequests,
   };
-  for (const [field, values] of declarationFields(pkg)) row[field] = sortedByName(values);
+  for (const [field, values] of declarationFields(ctx.snapshot, pkg)) row[field] = sortedByName(values);
   return row;
 }
 

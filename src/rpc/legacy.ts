@@ -192,10 +192,10 @@ class Handler {
         // v1 joined PackageLicenses: one row per license, or one with a null license.
         for (const license of pkg.licenses.length > 0 ? pkg.licenses : [null]) {
           if (rows.length >= cap) break;
-          rows.push(encoder.row(pkg, 1, info, license));
+          rows.push(encoder.row(this.ctx.snapshot, pkg, 1, info, license));
         }
       } else {
-        rows.push(encoder.row(pkg, this.version, info));
+        rows.push(encoder.row(this.ctx.snapshot, pkg, this.version, info));
       }
       if (rows.length >= cap) break;
     }

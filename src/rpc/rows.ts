@@ -9,7 +9,8 @@
 import { equalityKey } from "../collation/general-ci.js";
 import { PHP_INT_MAX } from "../php/integer.js";
 import { encodeFloat, encodeString, encodeStringList } from "../php/json.js";
-import { declarationsOf, type Package, type Timestamp } from "../readmodel/types.js";
+import type { Snapshot } from "../readmodel/snapshot.js";
+import type { DeclarationTables, Package, Timestamp } from "../readmodel/types.js";
 
 const DECLARATION_KEYS: Record<string, string> = {
   depends: "Depends",
@@ -55,7 +56,7 @@ const str = (s: string | null) => (s === null ? "null" : encodeString(s));
  * relations, then groups, then licenses; a row equal under the collation to an earlier
  * one is dropped. Keys appear in the order their first row does.
  */
-export function declarationFields(pkg: Package): Map<string, string[]> {
+export function declarationFields(snapshot: Snapshot, pkg: Package): Map<string, string[]> {
   const fields = new Map<string, string[]>();
   const seen = new Set<string>();
   const add = (type: string, name: string, condition: string | null) => {
@@ -68,7 +69,7 @@ export function declarationFields(pkg: Package): Map<string, string[]> {
     if (!list) fields.set(field, (list = []));
     list.push(name + (condition ?? ""));
   };
-  for (const d of declarationsOf(pkg)) add(d.type, d.name, d.condition);
+  for (const d of snapshot.declarationsOf(pkg)) add(d.type, d.name, d.condition);
   for (const g of pkg.groups) add("groups", g, "");
   for (const l of pkg.licenses) add("license", l, "");
   return fields;
@@ -77,6 +78,12 @@ export function declarationFields(pkg: Package): Map<string, string[]> {
 /** The encoded rows of one package at one base revision. */
 interface CachedRows {
   revision: number;
+  /**
+   * The declaration tables the info rows were encoded from. A package serves every
+   * snapshot in which it did not change, but its declarations are read again with the
+   * tables, so an info row from other tables is encoded again.
+   */
+  tables: DeclarationTables | undefined;
   /** v5 search and v5 info rows: nearly every request asks for one of these. */
   search5: string | undefined;
   info5: string | undefined;
@@ -108,26 +115,31 @@ export class RowEncoder {
    * `license` is the license this row carries in v1, where the legacy query joined
    * PackageLicenses and so returned one row per license (undefined elsewhere).
    */
-  row(pkg: Package, version: number, info: boolean, license?: string | null): string {
+  row(snapshot: Snapshot, pkg: Package, version: number, info: boolean, license?: string | null): string {
     let cached = this.cache.get(pkg);
     // A vote or a flag updates the base in place (see Snapshot.patchBases) and bumps its revision.
     if (!cached || cached.revision !== pkg.base.revision) {
-      cached = { revision: pkg.base.revision, search5: undefined, info5: undefined, other: undefined };
+      cached = { revision: pkg.base.revision, tables: undefined, search5: undefined, info5: undefined, other: undefined };
       this.cache.set(pkg, cached);
     }
     const withDeclarations = info && version >= 2;
+    if (withDeclarations && cached.tables !== snapshot.declarationTables) {
+      cached.tables = snapshot.declarationTables;
+      cached.info5 = undefined;
+      cached.other = undefined;
+    }
     if (version === 5) {
-      if (withDeclarations) return (cached.info5 ??= this.encode(pkg, 5, true, undefined));
-      return (cached.search5 ??= this.encode(pkg, 5, false, undefined));
+      if (withDeclarations) return (cached.info5 ??= this.encode(snapshot, pkg, 5, true, undefined));
+      return (cached.search5 ??= this.encode(snapshot, pkg, 5, false, undefined));
     }
     const key = `${version}${withDeclarations ? "i" : "s"}${license === undefined ? "" : `\u0000${license ?? "\u0001"}`}`;
     cached.other ??= new Map();
     let json = cached.other.get(key);
-    if (json === undefined) cached.other.set(key, (json = this.encode(pkg, version, withDeclarations, license)));
+    if (json === undefined) cached.other.set(key, (json = this.encode(snapshot, pkg, version, withDeclarations, license)));
     return json;
   }
 
-  private encode(pkg: Package, version: number, withDeclarations: boolean, license: string | null | undefined): string {
+  private encode(snapshot: Snapshot, pkg: Package, version: number, withDeclarations: boolean, license: string | null | undefined): string {
     const base = pkg.base;
     const parts = [
       `"ID":${pkg.id}`,
@@ -150,7 +162,7 @@ export class RowEncoder {
     parts.push(`"URLPath":${encodeString(formatSnapshotUri(this.snapshotUri, phpUrlencode(base.name)))}`);
     if (version < 4) parts.push(`"CategoryID":1`);
     if (withDeclarations) {
-      for (const [field, values] of declarationFields(pkg)) {
+      for (const [field, values] of declarationFields(snapshot, pkg)) {
         parts.push(`${encodeString(field)}:${encodeStringList(values)}`);
       }
       if (version >= 5) parts.push(`"Keywords":${encodeStringList(base.keywords)}`);

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Snapshot } from "../../src/readmodel/snapshot.js";
 import { runAtOnce } from "../../src/readmodel/steps.js";
-import { declarationsOf, type Package, type ScanOrder } from "../../src/readmodel/types.js";
+import type { Package, ScanOrder } from "../../src/readmodel/types.js";
 import { readPublicDataSet, type PublicRows } from "../support/public-rows.js";
 
 const ids = (packages: readonly Package[]) => packages.map((p) => p.id);
@@ -21,7 +21,7 @@ describe("dependency searches in a scan's order", () => {
     snapshot = runAtOnce(Snapshot.build(source.rows, source.plans, 0));
     const counts = new Map<string, number>();
     for (const p of snapshot.packages) {
-      for (const d of declarationsOf(p)) if (d.type === "depends") counts.set(d.name, (counts.get(d.name) ?? 0) + 1);
+      for (const d of snapshot.declarationsOf(p)) if (d.type === "depends") counts.set(d.name, (counts.get(d.name) ?? 0) + 1);
     }
     name = [...counts].reduce((most, entry) => (entry[1] > most[1] ? entry : most))[0];
   });

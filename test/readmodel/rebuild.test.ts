@@ -14,7 +14,7 @@ import { loadSources, type SourceRows } from "../../src/readmodel/load.js";
 import { Snapshot } from "../../src/readmodel/snapshot.js";
 import { runAtOnce, runInSlices } from "../../src/readmodel/steps.js";
 import { ReadModel } from "../../src/readmodel/store.js";
-import { declarationsOf, type ScanPlans } from "../../src/readmodel/types.js";
+import type { ScanPlans } from "../../src/readmodel/types.js";
 import { searchByText } from "../../src/rpc/lookup.js";
 import type { ScratchDatabase } from "../support/database.js";
 import { readPublicDataSet, type PublicRows } from "../support/public-rows.js";
@@ -24,7 +24,7 @@ const TERMS = ["py", "lib", "pyth", "gtk-3", "xyzzy", "library", "python"];
 /** Everything a snapshot answers from, as plain data. */
 function contents(s: Snapshot) {
   const ids = (list: readonly { id: number }[]) => list.map((x) => x.id);
-  const names = [...new Set(s.packages.flatMap((p) => [...declarationsOf(p)].map((d) => `${d.type}\u0000${d.name}`)))];
+  const names = [...new Set(s.packages.flatMap((p) => [...s.declarationsOf(p)].map((d) => `${d.type}\u0000${d.name}`)))];
   return {
     packages: s.packages.map((p) => ({
       id: p.id,
@@ -35,9 +35,9 @@ function contents(s: Snapshot) {
       keywords: p.base.keywords,
       comaintainers: p.base.comaintainers,
       maintainer: p.base.maintainer,
-      declarations: [...declarationsOf(p)],
+      declarations: [...s.declarationsOf(p)],
     })),
-    bases: s.bases.map((b) => [b.id, ids(b.packages), b.pendingRequests]),
+    bases: s.bases.map((b) => [b.id, ids(s.packagesOf(b)), b.pendingRequests]),
     nameScan: ids(s.nameScan),
     orphanScan: ids(s.orphanScan),
     packagerScan: ids(s.scanOrder("packager")),
@@ -123,16 +123,23 @@ describe("rebuilding the snapshot while requests are answered", () => {
     };
     const carriedOver = (s: Snapshot) => s.reusable().declarers.sharesGroupsWith(first.reusable().declarers);
     const declaredName = (s: Snapshot) => {
-      const pkg = s.packages.find((p) => p.base.visible && p.dependsEnd > p.dependsStart)!;
-      return [...declarationsOf(pkg)][0]!;
+      const pkg = s.packages.find((p) => p.base.visible && !s.declarationsOf(p).next().done)!;
+      return [...s.declarationsOf(pkg)][0]!;
     };
 
     const described = rebuilt({ ...rows, packages: rows.packages.map((p) => ({ ...p, description: `${p.description ?? ""}!` })) });
     expect(carriedOver(described)).toBe(true);
     expect(described.reusable().tables).toEqual(first.reusable().tables);
-    // So are the bases' sorted orders, kept as positions.
+    // So are the bases' sorted orders, kept as positions, and the sorted names.
     expect(described.reusable().baseOrders.get("name")).toBe(first.reusable().baseOrders.get("name"));
     expect(described.reusable().baseOrders.get("packager")).toBe(first.reusable().baseOrders.get("packager"));
+    expect(described.packageNames).toBe(first.packageNames);
+    expect(described.baseNames).toBe(first.baseNames);
+    // A name that only changed case sorts the same, but is listed as it is now.
+    const renamed = first.nameScan[0]!;
+    const recased = rebuilt({ ...rows, packages: rows.packages.map((p) => (p.id === renamed.id ? { ...p, name: p.name.toUpperCase() } : p)) });
+    expect(recased.packageNames).not.toBe(first.packageNames);
+    expect(recased.packageNames.names).toContain(renamed.name.toUpperCase());
     // The index hands out this snapshot's packages, not the previous one's.
     const { type, name } = declaredName(described);
     const declaring = described.packagesDeclaring(type, name);
@@ -147,6 +154,58 @@ describe("rebuilding the snapshot while requests are answered", () => {
     const reread = rebuilt({ ...rows, depends: { ...rows.depends } });
     expect(carriedOver(reread)).toBe(false);
     expect(reread.reusable().tables.depends).not.toBe(first.reusable().tables.depends);
+  });
+
+  it("shares the bases and packages in which nothing changed with the previous snapshot", () => {
+    const first = runAtOnce(Snapshot.build(rows, plans, 0));
+    const rebuilt = (changedRows: SourceRows) => {
+      const carried = runAtOnce(Snapshot.build(changedRows, plans, 0, first.reusable()));
+      expect(contents(carried)).toEqual(contents(runAtOnce(Snapshot.build(changedRows, plans, 0))));
+      return carried;
+    };
+    const fresh = (s: Snapshot) => ({
+      bases: s.bases.filter((b) => first.reusable().bases.find((x) => x.id === b.id) !== b).map((b) => b.id),
+      packages: s.packages.filter((p) => first.packageById(p.id) !== p).map((p) => p.id),
+    });
+    const declaring = first.packages.find((p) => !first.declarationsOf(p).next().done && first.packagesOf(p.base).length > 1)!;
+    const sibling = first.packagesOf(declaring.base).find((p) => p !== declaring)!;
+
+    // A package's description: only that package is new; its base and siblings are shared.
+    const described = rebuilt({
+      ...rows,
+      packages: rows.packages.map((p) => (p.id === declaring.id ? { ...p, description: "changed" } : p)),
+    });
+    expect(fresh(described)).toEqual({ bases: [], packages: [declaring.id] });
+    expect(described.packageById(sibling.id)!.base).toBe(declaring.base);
+
+    // A base's maintainer: the base is new, and so are its packages, which point to it.
+    const maintained = rebuilt({
+      ...rows,
+      bases: rows.bases.map((b) => (b.id === declaring.base.id ? { ...b, maintainerUID: null } : b)),
+    });
+    expect(fresh(maintained)).toEqual({ bases: [declaring.base.id], packages: first.packagesOf(declaring.base).map((p) => p.id) });
+    expect(maintained.packageById(sibling.id)!.base.maintainer).toBeNull();
+
+    // A keyword added to a base, or a license to a package: the same.
+    const keyworded = rebuilt({ ...rows, keywords: [...rows.keywords, { ownerId: declaring.base.id, rank: 0, name: "zzz-new" }] });
+    expect(fresh(keyworded).bases).toEqual([declaring.base.id]);
+    const licensed = rebuilt({ ...rows, licenses: [...rows.licenses, { ownerId: declaring.id, rank: 1e9, name: "zzz-new" }] });
+    expect(fresh(licensed)).toEqual({ bases: [], packages: [declaring.id] });
+
+    // A package under a new ID (how the legacy site writes an upload): every other package is shared.
+    const newId = Math.max(...rows.packages.map((p) => p.id)) + 1;
+    const renumbered = rebuilt({ ...rows, packages: [...rows.packages.filter((p) => p.id !== sibling.id), { ...sibling, id: newId }] });
+    expect(fresh(renumbered)).toEqual({ bases: [], packages: [newId] });
+    expect(renumbered.declarationTables.depends).toBe(first.declarationTables.depends);
+
+    // Declarations read again, one of them changed: the packages are shared all the same,
+    // and each finds its declarations in the new tables.
+    const row = rows.depends.packageIds.indexOf(declaring.id);
+    const names = rows.depends.names.map((name, i) => (i === row ? "zzz-new" : name));
+    const reread = rebuilt({ ...rows, depends: { ...rows.depends, names } });
+    expect(fresh(reread)).toEqual({ bases: [], packages: [] });
+    expect(reread.declarationTables.depends).not.toBe(first.declarationTables.depends);
+    expect([...reread.declarationsOf(declaring)].map((d) => d.name)).toContain("zzz-new");
   });
 
   it("takes over the rows that did not change when a table is read again", async () => {
