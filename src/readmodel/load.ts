@@ -60,6 +60,12 @@ async function mapRows<T>(db: Db, query: Query, map: (row: Row) => T): Promise<T
 /** One instance per distinct string, so repeated values cost one pointer each. */
 export class Interner {
   private readonly strings = new Map<string, string>();
+
+  /** The strings of the `known` lists are the instances handed out for their values. */
+  constructor(...known: readonly (readonly (string | null)[])[]) {
+    for (const list of known) for (const s of list) if (s !== null) this.strings.set(s, s);
+  }
+
   intern(s: string): string {
     const known = this.strings.get(s);
     if (known !== undefined) return known;
@@ -206,9 +212,14 @@ async function loadPackages(db: Db, previous?: readonly PackageRow[]): Promise<r
   );
 }
 
-/** Reads dependency or relation rows (package, type, name, condition) into columns. */
-async function loadDeclarations(db: Db, typesQuery: Query, rowsQuery: Query): Promise<DeclarationColumns> {
-  const interner = new Interner();
+/**
+ * Reads dependency or relation rows (package, type, name, condition) into columns. Names
+ * and conditions are the previous read's instances where it had them: an upload makes the
+ * whole table be read again, and fresh copies of every distinct string (6 MB of
+ * PackageDepends at 100K packages) would be held twice while both snapshots are alive.
+ */
+async function loadDeclarations(db: Db, typesQuery: Query, rowsQuery: Query, previous?: DeclarationColumns): Promise<DeclarationColumns> {
+  const interner = previous ? new Interner(previous.names, previous.conditions) : new Interner();
   const packageIds: number[] = [];
   const typeIds: number[] = [];
   const names: string[] = [];
@@ -231,21 +242,23 @@ async function loadDeclarations(db: Db, typesQuery: Query, rowsQuery: Query): Pr
   };
 }
 
-function loadDepends(db: Db): Promise<DeclarationColumns> {
+function loadDepends(db: Db, previous?: DeclarationColumns): Promise<DeclarationColumns> {
   const d = packageDepends;
   return loadDeclarations(
     db,
     db.select({ id: dependencyTypes.ID, name: dependencyTypes.Name }).from(dependencyTypes),
     db.select({ packageId: d.PackageID, typeId: d.DepTypeID, name: d.DepName, condition: d.DepCondition }).from(d),
+    previous,
   );
 }
 
-function loadRelations(db: Db): Promise<DeclarationColumns> {
+function loadRelations(db: Db, previous?: DeclarationColumns): Promise<DeclarationColumns> {
   const r = packageRelations;
   return loadDeclarations(
     db,
     db.select({ id: relationTypes.ID, name: relationTypes.Name }).from(relationTypes),
     db.select({ packageId: r.PackageID, typeId: r.RelTypeID, name: r.RelName, condition: r.RelCondition }).from(r),
+    previous,
   );
 }
 
