@@ -147,7 +147,8 @@ export class Snapshot {
   private readonly packagesBySubmitter = new Map<number, Package[]>();
   private readonly packagesByComaintainer = new Map<string, Package[]>();
   private readonly packagesByGroup = new Map<string, Package[]>();
-  private readonly basesByKeyword = new Map<string, Set<PackageBase>>();
+  /** Positions in `bases` by keyword (its equality key). */
+  private readonly basesByKeyword = new Map<string, Set<number>>();
   private declarers!: DeclarerIndex;
   private tables!: DeclarationTables;
   private readonly scanOrders = new Map<ScanOrder, Package[]>();
@@ -303,9 +304,8 @@ export class Snapshot {
 
     // The bases in ID order, so each keyword's set holds them in the order a search walks them.
     for (let i = 0; i < this.bases.length; i++) {
-      const base = this.bases[i]!;
       if (i % STEP === 0) yield;
-      for (const keyword of base.keywords) addTo(this.basesByKeyword, equalityKeyOfFolded(foldKeyword(keyword)), base);
+      for (const keyword of this.bases[i]!.keywords) addTo(this.basesByKeyword, equalityKeyOfFolded(foldKeyword(keyword)), i);
     }
 
     for (let i = 0; i < this.bases.length; i++) {
@@ -370,11 +370,11 @@ export class Snapshot {
           );
     const sameNames = reuse !== undefined && changed?.names.length === 0 && scan.every((p, i) => p.name === reuse.nameScan[i]!.name);
     this.packageNames = sameNames ? reuse.packageNames : yield* sortedNamesInSteps(scan, this.sortedByNamePositions);
-    this.baseNames = sameBases ? reuse.baseNames : yield* sortedNamesInSteps(yield* this.visibleBasesIn("name"));
+    this.baseNames = sameBases ? reuse.baseNames : yield* sortedNamesInSteps(Array.from(yield* this.visibleBasesIn("name"), (i) => this.bases[i]!));
   }
 
-  /** The visible bases in `order`: sorted once, then taken from the positions kept. */
-  private *visibleBasesIn(order: BaseOrder): Steps<PackageBase[]> {
+  /** The positions in `bases` of the visible bases in `order`: sorted once, then kept. */
+  private *visibleBasesIn(order: BaseOrder): Steps<Int32Array> {
     const bases = this.bases;
     let positions = this.baseOrders.get(order);
     if (!positions) {
@@ -385,7 +385,7 @@ export class Snapshot {
       positions = Int32Array.from(yield* sortInSteps(visible, (a, b) => compare(bases[a]!, bases[b]!)));
       this.baseOrders.set(order, positions);
     }
-    return Array.from(positions, (i) => bases[i]!);
+    return positions;
   }
 
   /** Visible packages in the order a plan driven by the given index walks them. */
@@ -399,9 +399,19 @@ export class Snapshot {
     if (order === "package") {
       list = yield* filterInSteps(this.packages, (p) => p.base.visible);
     } else {
-      const bases = order === "packager" ? yield* this.visibleBasesIn("packager") : yield* filterInSteps(this.bases, (b) => b.visible);
       const packages: Package[] = [];
-      yield* forEachInSteps(bases, (b) => packages.push(...this.packagesOf(b)));
+      if (order === "packager") {
+        const positions = yield* this.visibleBasesIn("packager");
+        for (let i = 0; i < positions.length; i++) {
+          if (i % STEP === 0) yield;
+          this.pushPackagesAt(positions[i]!, packages);
+        }
+      } else {
+        for (let i = 0; i < this.bases.length; i++) {
+          if (i % STEP === 0) yield;
+          if (this.bases[i]!.visible) this.pushPackagesAt(i, packages);
+        }
+      }
       list = packages;
     }
     this.scanOrders.set(order, list);
@@ -428,6 +438,11 @@ export class Snapshot {
   /** The packages of `bases[at]`. */
   private packagesAt(at: number): Package[] {
     return this.packagesInBaseOrder.slice(this.baseStarts[at], this.baseStarts[at + 1]);
+  }
+
+  /** Appends the packages of `bases[at]` to `out`. */
+  private pushPackagesAt(at: number, out: Package[]): void {
+    for (let i = this.baseStarts[at]!; i < this.baseStarts[at + 1]!; i++) out.push(this.packagesInBaseOrder[i]!);
   }
 
   packageById(id: number): Package | undefined {
@@ -463,13 +478,13 @@ export class Snapshot {
 
   /** Visible packages whose base has every one of the keywords, in base order. */
   packagesWithKeywords(keywords: readonly string[]): Package[] {
-    const sets = keywords.map((k) => this.basesByKeyword.get(equalityKey(k)) ?? new Set<PackageBase>());
+    const sets = keywords.map((k) => this.basesByKeyword.get(equalityKey(k)) ?? new Set<number>());
     sets.sort((a, b) => a.size - b.size);
     const [smallest, ...rest] = sets;
     const packages: Package[] = [];
-    // The sets hold their bases in ID order (see the constructor).
-    for (const base of smallest ?? []) {
-      if (base.visible && rest.every((s) => s.has(base))) packages.push(...this.packagesOf(base));
+    // The sets hold their bases in ID order (see index()).
+    for (const at of smallest ?? []) {
+      if (this.bases[at]!.visible && rest.every((s) => s.has(at))) this.pushPackagesAt(at, packages);
     }
     return packages;
   }
