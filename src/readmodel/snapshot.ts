@@ -20,17 +20,16 @@ import { DeclarerIndex } from "./declarer-index.js";
 import { NO_NAMES, sortedNamesInSteps, type SortedNames } from "./sorted-names.js";
 import { indexInAscending } from "./sorted-search.js";
 import { TrigramIndex } from "./text-index.js";
-import {
-  declarationsOf,
-  type BaseRow,
-  type Declaration,
-  type DeclarationTable,
-  type DeclarationTables,
-  type DependencyOrder,
-  type Package,
-  type PackageBase,
-  type ScanOrder,
-  type ScanPlans,
+import type {
+  BaseRow,
+  Declaration,
+  DeclarationTable,
+  DeclarationTables,
+  DependencyOrder,
+  Package,
+  PackageBase,
+  ScanOrder,
+  ScanPlans,
 } from "./types.js";
 
 const byId = (a: { id: number }, b: { id: number }) => a.id - b.id;
@@ -420,7 +419,7 @@ export class Snapshot {
 
   /** A package's dependencies, then its relations, each in insertion order. */
   declarationsOf(pkg: Package): Generator<Declaration> {
-    return declarationsOf(this.tables, pkg.id);
+    return declarationsIn(this.tables, pkg.id);
   }
 
   /** The declaration tables: the same object in every snapshot built while their rows are. */
@@ -715,6 +714,22 @@ function sameVisiblePackages(packages: readonly Package[], previous: Reuse): boo
   }
   // nameScan holds every visible package once.
   return visible === previous.nameScan.length;
+}
+
+/** The dependencies, then the relations, of the package with `packageId`, each in insertion order. */
+function* declarationsIn(tables: DeclarationTables, packageId: number): Generator<Declaration> {
+  for (const { columns, order, packageIds, starts } of [tables.depends, tables.relations]) {
+    const at = indexInAscending(packageIds.length, (i) => packageIds[i]!, packageId);
+    if (at < 0) continue;
+    for (let i = starts[at]!; i < starts[at + 1]!; i++) {
+      const row = order[i]!;
+      yield {
+        type: columns.typeNames.get(columns.typeIds[row]!) ?? "",
+        name: columns.names[row]!,
+        condition: columns.conditions[row]!,
+      };
+    }
+  }
 }
 
 function sortedLinks(links: readonly NamedLink[]): Steps<NamedLink[]> {

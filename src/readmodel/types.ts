@@ -4,7 +4,6 @@
  * matching and ordering agree with MariaDB.
  */
 import type { DeclarationColumns, PackageRow } from "./load.js";
-import { indexInAscending } from "./sorted-search.js";
 
 /**
  * A BIGINT UNSIGNED timestamp: a number while it is a safe integer, a bigint beyond, so no
@@ -101,20 +100,4 @@ export interface ScanPlans {
    * instead of reading the Name index; Infinity when it never does for a request.
    */
   nameListScanFrom: number;
-}
-
-/** A package's dependencies, then its relations, each in insertion order. */
-export function* declarationsOf(tables: DeclarationTables, packageId: number): Generator<Declaration> {
-  for (const { columns, order, packageIds, starts } of [tables.depends, tables.relations]) {
-    const at = indexInAscending(packageIds.length, (i) => packageIds[i]!, packageId);
-    if (at < 0) continue;
-    for (let i = starts[at]!; i < starts[at + 1]!; i++) {
-      const row = order[i]!;
-      yield {
-        type: columns.typeNames.get(columns.typeIds[row]!) ?? "",
-        name: columns.names[row]!,
-        condition: columns.conditions[row]!,
-      };
-    }
-  }
 }
