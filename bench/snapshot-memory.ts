@@ -16,28 +16,20 @@
  * The package base ends as it was, under new package IDs.
  */
 import { parseArgs } from "node:util";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
+import type mysql from "mysql2/promise";
 import { createDatabase } from "../src/db/client.js";
+import { fullCollection } from "../src/readmodel/full-collection.js";
 import type { Snapshot } from "../src/readmodel/snapshot.js";
 import { ReadModel } from "../src/readmodel/store.js";
 import { connect, prepareDatabase } from "./dataset.js";
 import { sleep } from "./freshness-cost.js";
 import { readUpload, writeUpload, type Upload } from "./upload.js";
 
-// Forced collections need gc(), which the flag exposes to contexts made after it is set.
-setFlagsFromString("--expose-gc");
-const collect = runInNewContext("gc") as () => void;
-
 /** Heap and array buffers in MB once repeated collections have nothing more to free. */
-function liveMb(): number {
-  let mb = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < 8; i++) {
-    collect();
-    const { heapUsed, arrayBuffers } = process.memoryUsage();
-    mb = (heapUsed + arrayBuffers) / 1e6;
-  }
-  return mb;
+async function liveMb(): Promise<number> {
+  for (let i = 0; i < 8; i++) await fullCollection();
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return (heapUsed + arrayBuffers) / 1e6;
 }
 
 const mb = (value: number) => value.toFixed(1);
@@ -52,7 +44,7 @@ async function main(): Promise<void> {
     const started = performance.now();
     await model.refreshNow();
     const loadMs = performance.now() - started;
-    const [[row]] = await connection.query<import("mysql2").RowDataPacket[]>(
+    const [[row]] = await connection.query<mysql.RowDataPacket[]>(
       "SELECT PackageBaseID AS baseId FROM Packages WHERE Name = ?",
       [values.base],
     );
@@ -73,20 +65,20 @@ async function main(): Promise<void> {
       return performance.now() - rebuildStarted;
     };
 
-    const oneBefore = liveMb();
+    const oneBefore = await liveMb();
     const rebuildMs = await upload(1);
-    const both = liveMb();
+    const both = await liveMb();
     held.replaced = undefined;
-    const one = liveMb();
+    const one = await liveMb();
 
     await upload(2);
     const fields: [string, number][] = [];
-    let last = liveMb();
+    let last = await liveMb();
     // A diagnostic look inside: every field of the replaced snapshot, private ones included.
     const replaced = held.replaced as unknown as Record<string, unknown>;
     for (const key of Object.keys(replaced)) {
       replaced[key] = undefined;
-      const now = liveMb();
+      const now = await liveMb();
       fields.push([key, last - now]);
       last = now;
     }
