@@ -8,7 +8,7 @@ import { loadSqlFile } from "../src/db/sql-file.js";
 import { TEST_SERVER_URL } from "../test/support/database.js";
 import { BENCH_DATASET, PRODUCTION_STRUCTURE } from "../test/support/legacy-data.js";
 
-/** Packages in dataset-bench.sql.gz (shared/bench/README.md). */
+/** Packages in dataset-bench.sql.gz (data/README.md). */
 const BENCH_PACKAGES = 100_022;
 
 export interface BenchDatabase {

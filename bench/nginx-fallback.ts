@@ -1,6 +1,6 @@
 /**
  * `npm run bench:nginx`: what asking PHP first costs. Each request of
- * shared/bench/rpc-queries.tsv, in one run on one machine, four ways:
+ * data/bench/rpc-queries.tsv, in one run on one machine, four ways:
  *
  *   direct             straight to the service
  *   location           nginx, location.conf.template: /rpc goes to the service
@@ -29,12 +29,12 @@ import {
   type Running,
   type Tools,
 } from "../test/nginx/support.js";
-import { SHARED } from "../test/support/legacy-data.js";
+import { BENCH_QUERIES } from "../src/reference-data.js";
 import { prepareDatabase } from "./dataset.js";
 import { checkLoadGenerator, load, referenceAnswers, type LoadResult, type ReferenceAnswer } from "./load.js";
 import { readQueryFile } from "./requests.js";
 
-const QUERY_FILE = `${SHARED}bench/rpc-queries.tsv`;
+const QUERY_FILE = BENCH_QUERIES;
 const CONNECTIONS = [10, 50];
 const WARMUP_SECONDS = 1;
 const CELL_SECONDS = 3;

@@ -1,5 +1,5 @@
 /**
- * What the bench requests: the lines of shared/bench/rpc-queries.tsv, searches by
+ * What the bench requests: the lines of data/bench/rpc-queries.tsv, searches by
  * provides and keywords with arguments picked from the data set, and for --mix a
  * thousand distinct searches and info requests drawn from the data set.
  */

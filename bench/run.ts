@@ -2,7 +2,7 @@
  * `npm run bench`: how fast the service answers the legacy /rpc, how much memory it
  * holds, and what keeping its copy of the tables fresh costs the database.
  *
- *   npm run bench                 each request of shared/bench/rpc-queries.tsv, plus
+ *   npm run bench                 each request of data/bench/rpc-queries.tsv, plus
  *                                 searches by provides and by keywords
  *   npm run bench -- --mix        1,000 distinct name-desc searches and 1,000 distinct
  *                                 info requests instead, so no answer cache can help
@@ -24,7 +24,7 @@ import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import type mysql from "mysql2/promise";
 import { defaultConfig } from "../src/config.js";
-import { SHARED } from "../test/support/legacy-data.js";
+import { BENCH_QUERIES } from "../src/reference-data.js";
 import { connect, prepareDatabase } from "./dataset.js";
 import { DatabaseTap } from "./db-tap.js";
 import { DatabaseWatch, measureUploads, measureVote, sleep } from "./freshness-cost.js";
@@ -36,7 +36,7 @@ import { mixSubjects, readQueryFile, relationSearches, type Subject } from "./re
 import { startServerProcess, type ServerProcess } from "./server-process.js";
 import { verifyAnswer } from "./verify.js";
 
-const QUERY_FILE = `${SHARED}bench/rpc-queries.tsv`;
+const QUERY_FILE = BENCH_QUERIES;
 /** What `npm start` runs, once `npm run build` (run first by the bench) has compiled it. */
 const SERVICE_MAIN = new URL("../dist/src/main.js", import.meta.url).pathname;
 const CEILING_MAIN = new URL("./ceiling.ts", import.meta.url).pathname;

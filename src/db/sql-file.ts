@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { createReadStream } from "node:fs";
-import { createGunzip } from "node:zlib";
 import { pipeline } from "node:stream/promises";
+import { createGunzip } from "node:zlib";
 
 export interface MysqlTarget {
   host: string;
@@ -38,12 +38,22 @@ export async function findMysqlClient(): Promise<string> {
   throw new Error("neither `mariadb` nor `mysql` client is installed (Debian: apt-get install mariadb-client)");
 }
 
+/** The text of .sql and .sql.gz files, one after the other. */
+async function* sqlText(files: readonly string[]): AsyncGenerator<Buffer> {
+  for (const file of files) {
+    const source = createReadStream(file);
+    yield* file.endsWith(".gz") ? source.pipe(createGunzip()) : source;
+  }
+}
+
 /**
- * Streams a .sql or .sql.gz file into a database through the mysql client.
+ * Streams a .sql or .sql.gz file, or the parts of one in order, into a database through the
+ * mysql client, in one session (a part may rely on a SET of an earlier one).
  * Dumps and data sets are large and full of client-side syntax (DELIMITER, executable
  * comments), which the real client handles and a statement splitter would not.
  */
-export async function loadSqlFile(url: string, file: string): Promise<void> {
+export async function loadSqlFile(url: string, file: string | readonly string[]): Promise<void> {
+  const files = typeof file === "string" ? [file] : file;
   const t = parseMysqlUrl(url);
   const client = await findMysqlClient();
   const args = ["-h", t.host, "-P", String(t.port), "-u", t.user, "--protocol=TCP", "--default-character-set=utf8mb4", t.database];
@@ -57,12 +67,7 @@ export async function loadSqlFile(url: string, file: string): Promise<void> {
     child.on("error", reject);
     child.on("exit", (code) => resolve(code ?? 1));
   });
-  const source = createReadStream(file);
-  if (file.endsWith(".gz")) {
-    await pipeline(source, createGunzip(), child.stdin);
-  } else {
-    await pipeline(source, child.stdin);
-  }
+  await pipeline(sqlText(files), child.stdin);
   const code = await exited;
-  if (code !== 0) throw new Error(`loading ${file} failed: ${stderr.trim()}`);
+  if (code !== 0) throw new Error(`loading ${files.join(", ")} failed: ${stderr.trim()}`);
 }

@@ -17,11 +17,10 @@ import mysql from "mysql2/promise";
 import { createSchema } from "../db/create-schema.js";
 import { loadSqlFile } from "../db/sql-file.js";
 import { repositoryPath } from "../project-files.js";
+import { SAMPLE_DATASET } from "../reference-data.js";
 
 /** The repository's own data directory; .gitignore lists `.data/`. */
 const DEFAULT_DIRECTORY = repositoryPath(".data", "mariadb");
-/** The sample data set, in the shared material beside the repository. */
-const SAMPLE_DATASET = repositoryPath("..", "shared", "legacy", "golden", "dataset-public.sql.gz");
 
 const DATABASE = "aurweb";
 const START_TIMEOUT_MS = 60_000;
@@ -249,7 +248,7 @@ async function startMariadb(paths: Paths, binaries: Binaries, say: (line: string
 async function loadSampleData(serverUrl: string, dataset: string, paths: Paths, say: (line: string) => void): Promise<void> {
   if (!existsSync(dataset)) {
     throw new LocalMariadbError(
-      `the sample data set is missing (${shown(dataset)}); put shared/ beside the repository, or set DATABASE_URL`,
+      `the sample data set is missing (${shown(dataset)}); restore data/ from git, or set DATABASE_URL`,
     );
   }
   say(`loading the production schema and the sample data set into database ${DATABASE}`);

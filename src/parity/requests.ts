@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { gunzipSync } from "node:zlib";
 import { z } from "zod";
 import { ParityError } from "./errors.js";
 
@@ -50,11 +51,12 @@ export interface LoadedRequests {
 /** What clients of the RPC typically send; the legacy code ignores both, but a real client sends them. */
 const DEFAULT_REQUEST_HEADERS = { "User-Agent": "rpc-parity/1", Accept: "*/*" } as const;
 
-/** Read, detect the format of and parse a requests file. `prefix` filters access-log lines only. */
+/** Read (gunzipped when it ends in .gz), detect the format of and parse a requests file. `prefix` filters access-log lines only. */
 export async function loadRequests(file: string, prefix: string): Promise<LoadedRequests> {
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    const bytes = await readFile(file);
+    text = (file.endsWith(".gz") ? gunzipSync(bytes) : bytes).toString("utf8");
   } catch (err) {
     throw new ParityError(`cannot read requests file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
@@ -117,7 +119,7 @@ const CorpusRecord = z.object({
  */
 const CONNECTION_HEADERS = new Set(["host", "connection", "content-length", "keep-alive", "transfer-encoding"]);
 
-/** A JSONL corpus of recorded legacy answers, one record per line (see ../shared/legacy/golden/README.md). */
+/** A JSONL corpus of recorded legacy answers, one record per line (see data/golden/README.md). */
 export function readCorpus(text: string, file: string): ReplayRequest[] {
   const requests: ReplayRequest[] = [];
   splitLines(text).forEach((line, index) => {

@@ -1,12 +1,12 @@
-import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { GOLDEN } from "../../src/reference-data.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ParityError } from "../../src/parity/errors.js";
 import { detectFormat, loadRequests, readAccessLog, readCorpus, showTarget } from "../../src/parity/requests.js";
 
-const GOLDEN_CORPUS = path.resolve("../shared/legacy/golden/rpc-public.jsonl");
+const GOLDEN_CORPUS = GOLDEN.public;
 
 let dir: string;
 beforeAll(async () => {
@@ -90,7 +90,7 @@ describe("readCorpus", () => {
     expect(() => readCorpus("{oops\n", "c.jsonl")).toThrow("c.jsonl line 1: not valid JSON");
   });
 
-  it.skipIf(!existsSync(GOLDEN_CORPUS))("reads the whole golden corpus", async () => {
+  it("reads the whole golden corpus", async () => {
     const { format, requests } = await loadRequests(GOLDEN_CORPUS, "/rpc");
     expect(format).toBe("jsonl");
     expect(requests).toHaveLength(1453);

@@ -1,17 +1,19 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { gunzipSync } from "node:zlib";
+import { GOLDEN } from "../../src/reference-data.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ParityError } from "../../src/parity/errors.js";
 import { runParity } from "../../src/parity/run.js";
 import { fakeRpc, startServer } from "./servers.js";
 import type { ReceivedRequest, Reply, TestServer, Variant } from "./servers.js";
 
-const GOLDEN_CORPUS = path.resolve("../shared/legacy/golden/rpc-public.jsonl");
+const GOLDEN_CORPUS = GOLDEN.public;
 
 const PATHS = [
   "/rpc/?v=5&type=search&arg=alpha",
@@ -240,11 +242,11 @@ describe("input formats", () => {
     expect(candidate.received.find((r) => r.headers["if-none-match"])?.headers["if-none-match"]).toBe(etag);
   });
 
-  it.skipIf(!existsSync(GOLDEN_CORPUS))("finds no difference between the golden corpus and a server replaying it", async () => {
+  it("finds no difference between the golden corpus and a server replaying it", async () => {
     const answers = new Map<string, Reply>();
     const key = (method: string, url: string, ifNoneMatch: string | undefined, body: string) =>
       JSON.stringify([method, url, ifNoneMatch ?? null, body]);
-    for (const line of readFileSync(GOLDEN_CORPUS, "utf8").trim().split("\n")) {
+    for (const line of gunzipSync(readFileSync(GOLDEN_CORPUS)).toString("utf8").trim().split("\n")) {
       const r = JSON.parse(line);
       answers.set(key(r.method, r.path, r.req_headers["If-None-Match"], r.req_body ?? ""), {
         status: r.status,

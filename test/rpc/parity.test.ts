@@ -9,14 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatSummary } from "../../src/parity/report.js";
 import { runParity, type ParityResult } from "../../src/parity/run.js";
 import type { ScratchDatabase } from "../support/database.js";
-import { BENCH_DATASET, createLegacyDatabase, PUBLIC_DATASET, SHARED } from "../support/legacy-data.js";
+import { BENCH_DATASET, createLegacyDatabase, GOLDEN, PUBLIC_DATASET } from "../support/legacy-data.js";
 import { startService, type RunningService } from "../support/service.js";
 
 const DEVIATIONS = fileURLToPath(new URL("../../fixtures/legacy-deviations.json", import.meta.url));
-const corpus = (name: string) => `${SHARED}legacy/golden/${name}`;
-
-async function replay(service: RunningService, corpusName: string, concurrency = 4): Promise<ParityResult> {
-  return runParity({ requestsFile: corpus(corpusName), candidate: service.url, deviationsFile: DEVIATIONS, concurrency });
+async function replay(service: RunningService, corpusFile: string, concurrency = 4): Promise<ParityResult> {
+  return runParity({ requestsFile: corpusFile, candidate: service.url, deviationsFile: DEVIATIONS, concurrency });
 }
 
 function expectNoDifference(result: ParityResult): void {
@@ -40,7 +38,7 @@ describe("parity with the legacy PHP on the public data set", () => {
   });
 
   it("answers every record of rpc-public.jsonl like the legacy PHP", async () => {
-    const result = await replay(service, "rpc-public.jsonl");
+    const result = await replay(service, GOLDEN.public);
     expect(result.requests).toBeGreaterThan(1000);
     expectNoDifference(result);
     for (const id of result.unusedDeviations) applied.add(`unused:${id}`);
@@ -50,7 +48,7 @@ describe("parity with the legacy PHP on the public data set", () => {
     const limited = await startService(db.url, { RATE_LIMIT_REQUESTS: 5, RATE_LIMIT_WINDOW: 3600 });
     try {
       await limited.database.pool.query("DELETE FROM ApiRateLimit");
-      const result = await replay(limited, "rpc-ratelimit.jsonl", 1);
+      const result = await replay(limited, GOLDEN.rateLimit, 1);
       expectNoDifference(result);
       expect(result.deviationsApplied).toBe(1);
     } finally {
@@ -72,6 +70,6 @@ describe("parity with the legacy PHP on the 100K-package data set", () => {
   });
 
   it("answers every record of rpc-public-toomany.jsonl like the legacy PHP", async () => {
-    expectNoDifference(await replay(service, "rpc-public-toomany.jsonl"));
+    expectNoDifference(await replay(service, GOLDEN.tooMany));
   });
 });

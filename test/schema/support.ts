@@ -1,18 +1,18 @@
 // Helpers for the schema tests: the production dump and ways to derive drifted copies of it.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { compareSchemas } from "../../src/schema-diff/compare.js";
 import { describeDifference } from "../../src/schema-diff/format.js";
 import { schemaFromDrizzle } from "../../src/schema-diff/from-drizzle.js";
 import { schemaFromDump } from "../../src/schema-diff/from-dump.js";
 import type { SchemaModel } from "../../src/schema-diff/model.js";
+import { PRODUCTION_STRUCTURE } from "../../src/reference-data.js";
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
-/** The production structure dump; shared/ sits beside the repository (CI clones it there too). */
-export const productionDumpPath = path.join(repoRoot, "../shared/legacy/production-structure.sql");
+/** The production structure dump. */
+export const productionDumpPath = PRODUCTION_STRUCTURE;
 export const productionDump = readFileSync(productionDumpPath, "utf8");
 
 /** The CREATE TABLE statement of one table in a dump, up to and including its ";". */
