@@ -5,11 +5,10 @@
  * Exit status: 0 when the requests were written, 2 when they could not be (bad option,
  * unreachable database).
  */
-import { parseArgs } from "node:util";
 import { z } from "zod";
 import { createDatabase } from "../db/client.js";
-import { ParityError } from "../parity/errors.js";
 import { generateRequests, sampleDatabase } from "../parity/generate.js";
+import { parseCommandLine, runCommand, UsageError } from "./args.js";
 
 const USAGE = `usage: npm run --silent parity:generate -- --database <url> [--count <n>] [--seed <n>] > requests.txt
 
@@ -28,28 +27,18 @@ const Options = z.object({
 });
 
 function parseOptions(argv: string[]) {
-  let values: Record<string, unknown>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { database: { type: "string" }, count: { type: "string" }, seed: { type: "string" }, help: { type: "boolean" } },
-      strict: true,
-    }));
-  } catch (err) {
-    throw new ParityError(`${(err as Error).message.split(". ")[0]} (see --help)`);
-  }
-  if (values["help"]) return "help" as const;
-  const parsed = Options.safeParse({ ...values, database: values["database"] ?? process.env["DATABASE_URL"] });
-  if (!parsed.success) throw new ParityError(`${parsed.error.issues[0]?.message ?? "bad options"} (see --help)`);
+  const { values } = parseCommandLine(argv, USAGE, {
+    database: { type: "string" },
+    count: { type: "string" },
+    seed: { type: "string" },
+  });
+  const parsed = Options.safeParse({ ...values, database: values.database ?? process.env["DATABASE_URL"] });
+  if (!parsed.success) throw new UsageError(`${parsed.error.issues[0]?.message ?? "bad options"} (see --help)`);
   return parsed.data;
 }
 
 async function main(argv: string[]): Promise<void> {
   const options = parseOptions(argv);
-  if (options === "help") {
-    console.log(USAGE);
-    return;
-  }
   const database = createDatabase(options.database, { poolSize: 2 });
   try {
     const sample = await sampleDatabase(database.db, options.seed);
@@ -60,7 +49,4 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  console.error(`parity:generate: ${err instanceof ParityError ? err.message : (err as Error).message}`);
-  process.exitCode = 2;
-});
+runCommand("parity:generate", () => main(process.argv.slice(2)));

@@ -5,12 +5,16 @@
  * Exit status: 0 when the requests that differ are at most --max-diff, 1 when there are
  * more, 2 when the run could not be done (bad option, unreadable file, unreachable server).
  */
-import { parseArgs } from "node:util";
 import { z } from "zod";
+import { repositoryPath } from "../project-files.js";
 import { ParityError } from "../parity/errors.js";
 import { formatSummary, writeReport } from "../parity/report.js";
 import { PARITY_DEFAULTS, runParity } from "../parity/run.js";
 import type { Progress } from "../parity/run.js";
+import { parseCommandLine, runCommand, UsageError } from "./args.js";
+
+/** The reviewed answers where the service differs from the recorded PHP on purpose. */
+const PROJECT_DEVIATIONS = repositoryPath("fixtures", "legacy-deviations.json");
 
 const USAGE = `usage: npm run parity -- --candidate <url> --requests <file> [options]
 
@@ -25,7 +29,8 @@ const USAGE = `usage: npm run parity -- --candidate <url> --requests <file> [opt
   --concurrency <n>     requests in flight at once (default ${PARITY_DEFAULTS.concurrency})
   --timeout <ms>        time allowed for each answer (default ${PARITY_DEFAULTS.timeoutMs})
   --rate <n>            at most n requests per second
-  --deviations <file>   reviewed deviations from the expected answers (JSON or JSONL)
+  --deviations <file>   reviewed deviations from the expected answers (JSON or JSONL);
+                        default fixtures/legacy-deviations.json, \`none\` for none
   --report <file>       write every difference to this JSON file
   --max-diff <n>        exit 1 only when more than n requests differ (default 0)
   --help                show this text`;
@@ -64,16 +69,9 @@ function parseOptions(argv: string[]) {
   const stringOptions = Object.fromEntries(
     Object.keys(CliOptions.shape).map((name) => [name, { type: "string" as const }]),
   );
-  let values: Record<string, unknown>;
-  try {
-    ({ values } = parseArgs({ args: argv, options: { ...stringOptions, help: { type: "boolean" } }, strict: true }));
-  } catch (err) {
-    // node's messages go on to explain how to pass positionals; the first sentence is the point.
-    throw new ParityError(`${(err as Error).message.split(". ")[0]} (see --help)`);
-  }
-  if (values["help"]) return "help" as const;
+  const { values } = parseCommandLine(argv, USAGE, stringOptions);
   const parsed = CliOptions.safeParse(values);
-  if (!parsed.success) throw new ParityError(`${parsed.error.issues[0]?.message ?? "bad options"} (see --help)`);
+  if (!parsed.success) throw new UsageError(`${parsed.error.issues[0]?.message ?? "bad options"} (see --help)`);
   return parsed.data;
 }
 
@@ -97,10 +95,7 @@ function terminalProgress(): { update: (progress: Progress) => void; clear: () =
 
 async function main(argv: string[]): Promise<number> {
   const options = parseOptions(argv);
-  if (options === "help") {
-    console.log(USAGE);
-    return 0;
-  }
+  const deviations = options.deviations ?? PROJECT_DEVIATIONS;
   const progress = terminalProgress();
   const result = await runParity({
     requestsFile: options.requests,
@@ -112,7 +107,7 @@ async function main(argv: string[]): Promise<number> {
     concurrency: options.concurrency,
     timeoutMs: options.timeout,
     rate: options.rate,
-    deviationsFile: options.deviations,
+    deviationsFile: deviations === "none" ? undefined : deviations,
     onProgress: progress?.update,
   }).finally(() => progress?.clear());
 
@@ -129,13 +124,4 @@ async function main(argv: string[]): Promise<number> {
   return failed ? 1 : 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    if (err instanceof ParityError) console.error(`parity: ${err.message}`);
-    else console.error("parity: internal error:", err);
-    process.exitCode = 2;
-  },
-);
+runCommand("parity", () => main(process.argv.slice(2)), (error) => error instanceof ParityError);

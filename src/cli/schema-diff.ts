@@ -8,31 +8,23 @@ import { readDumpFile } from "../schema-diff/from-dump.js";
 import { schemaFromDrizzle } from "../schema-diff/from-drizzle.js";
 import { readLiveSchema } from "../schema-diff/from-live.js";
 import { formatJson, formatText } from "../schema-diff/format.js";
+import { parseCommandLine, runCommand, UsageError } from "./args.js";
 
-const USAGE = "usage: npm run schema:diff -- <dump.sql | dump.sql.gz | mysql://user@host:port/database> [--json]";
+const USAGE = `usage: npm run schema:diff -- <dump.sql | dump.sql.gz | mysql://user@host:port/database> [--json]
 
-async function main(args: string[]): Promise<number> {
-  const json = args.includes("--json");
-  const rest = args.filter((a) => a !== "--json");
-  const source = rest[0];
-  if (rest.length !== 1 || source === undefined || source.startsWith("-")) {
-    console.error(USAGE);
-    return 2;
-  }
+Compares a structure dump or a live database (read only) with the Drizzle schema in schema/.
+Exit status 0 when they match, 1 when they differ, 2 when the input cannot be read.
+
+  --json    the differences as JSON
+  --help    show this text`;
+
+runCommand("schema:diff", async () => {
+  const { values, positionals } = parseCommandLine(process.argv.slice(2), USAGE, { json: { type: "boolean" } }, 1);
+  const source = positionals[0];
+  if (source === undefined) throw new UsageError("a dump file or a mysql:// URL is required (see --help)");
   const live = /^(mysql|mariadb):\/\//.test(source);
   const database = live ? await readLiveSchema(source) : await readDumpFile(source);
   const differences = compareSchemas(database, schemaFromDrizzle());
-  console.log(json ? formatJson(differences) : formatText(differences));
+  console.log(values.json ? formatJson(differences) : formatText(differences));
   return differences.length === 0 ? 0 : 1;
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    // Messages are written for people; a stack trace would only bury them.
-    console.error(`schema:diff: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 2;
-  },
-);
+});
