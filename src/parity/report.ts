@@ -1,4 +1,5 @@
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import { ParityError } from "./errors.js";
 import { FINDING_CLASSES } from "./run.js";
 import type { ParityResult } from "./run.js";
@@ -58,6 +59,7 @@ export function formatSummary(result: ParityResult): string {
 /** The JSON report: the whole result, every finding included. */
 export async function writeReport(file: string, result: ParityResult): Promise<void> {
   try {
+    await mkdir(dirname(file), { recursive: true });
     await writeFile(file, JSON.stringify(result, null, 2) + "\n");
   } catch (err) {
     throw new ParityError(`cannot write report ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);

@@ -4,10 +4,14 @@
  * same status, body bytes and headers, or the reviewed deviation for that record
  * (fixtures/legacy-deviations.json). Records where PHP 8 crashed must get a JSON error.
  */
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatSummary } from "../../src/parity/report.js";
 import { runParity, type ParityResult } from "../../src/parity/run.js";
+import { runCli } from "../schema/support.js";
 import type { ScratchDatabase } from "../support/database.js";
 import { BENCH_DATASET, createLegacyDatabase, GOLDEN, PUBLIC_DATASET } from "../support/legacy-data.js";
 import { startService, type RunningService } from "../support/service.js";
@@ -42,6 +46,20 @@ describe("parity with the legacy PHP on the public data set", () => {
     expect(result.requests).toBeGreaterThan(1000);
     expectNoDifference(result);
     for (const id of result.unusedDeviations) applied.add(`unused:${id}`);
+  });
+
+  it("passes docs/parity.md's replay of the recorded corpus as written, report directory and all", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "parity-doc-"));
+    try {
+      const report = path.join(dir, "reports", "golden.json");
+      const run = await runCli("src/cli/parity.ts", ["--candidate", service.url, "--requests", "data/golden/rpc-public.jsonl.gz", "--report", report]);
+      expect(run.stderr).toBe("");
+      expect(run.stdout).toContain("OK: 0 requests differ");
+      expect(run.code).toBe(0);
+      expect(JSON.parse(await readFile(report, "utf8")).identical).toBe(1453);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("rate-limits like the legacy PHP (limit 5 per 3600 s, rpc-ratelimit.jsonl, in order)", async () => {
