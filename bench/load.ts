@@ -33,6 +33,8 @@ export interface LoadResult {
 /** What an answer must look like under load: recorded from one request before the load. */
 export interface ReferenceAnswer {
   path: string;
+  /** The form a POST sends; undefined for a GET. */
+  form?: string;
   status: number;
   /** The ETag header's name as the server spelled it, and its value; undefined without one. */
   etag?: { header: string; value: string };
@@ -69,11 +71,12 @@ export async function referenceAnswers(baseUrl: string, paths: string[]): Promis
   return answers;
 }
 
-/** Requests `url` once (over Node's keep-alive global agent). */
-export function recordAnswer(url: URL): Promise<RecordedAnswer> {
+/** Requests `url` once (over Node's keep-alive global agent): a GET, or a POST of `form`. */
+export function recordAnswer(url: URL, form?: string): Promise<RecordedAnswer> {
   return new Promise((resolve, reject) => {
+    const headers = form === undefined ? {} : { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": Buffer.byteLength(form) };
     http
-      .get(url, (response) => {
+      .request(url, { method: form === undefined ? "GET" : "POST", headers }, (response) => {
         const chunks: Buffer[] = [];
         response.on("data", (chunk: Buffer) => chunks.push(chunk));
         response.on("end", () => {
@@ -83,11 +86,12 @@ export function recordAnswer(url: URL): Promise<RecordedAnswer> {
           const etag = at < 0 ? undefined : { header: raw[at]!, value: raw[at + 1]! };
           const headers: [string, string][] = [];
           for (let i = 0; i < raw.length; i += 2) headers.push([raw[i]!, raw[i + 1]!]);
-          resolve({ reference: { path: url.pathname + url.search, status: response.statusCode!, etag, length: body.length }, headers, body });
+          resolve({ reference: { path: url.pathname + url.search, form, status: response.statusCode!, etag, length: body.length }, headers, body });
         });
         response.on("error", reject);
       })
-      .on("error", reject);
+      .on("error", reject)
+      .end(form);
   });
 }
 
@@ -96,7 +100,8 @@ export async function load(baseUrl: string, answers: ReferenceAnswer[], options:
   const directory = await mkdtemp(path.join(tmpdir(), "bench-load-"));
   try {
     const file = path.join(directory, "references.tsv");
-    const lines = answers.map((a) => [a.path, a.status, a.etag?.header ?? "", a.etag?.value ?? "", a.length].join("\t"));
+    // A form is percent-encoded: no tab or newline can break its line.
+    const lines = answers.map((a) => [a.path, a.status, a.etag?.header ?? "", a.etag?.value ?? "", a.length, ...(a.form === undefined ? [] : [a.form])].join("\t"));
     await writeFile(file, `${lines.join("\n")}\n`);
     const args = ["-t", String(WRK_THREADS), "-c", String(options.connections), "-d", `${options.durationS}s`, "--timeout", WRK_TIMEOUT];
     return parseResult(await run("wrk", [...args, "-s", WRK_SCRIPT, new URL("/", baseUrl).toString(), "--", file]));

@@ -1,7 +1,8 @@
 /**
  * What the bench requests: the lines of data/bench/rpc-queries.tsv, searches by
- * provides and keywords with arguments picked from the data set, and for --mix a
- * thousand distinct searches and info requests drawn from the data set.
+ * provides and keywords with arguments picked from the data set, one bulk info POST of
+ * 5,000 names as aurutils sends it, and for --mix a thousand distinct searches and info
+ * requests drawn from the data set.
  */
 import { readFile } from "node:fs/promises";
 import type mysql from "mysql2/promise";
@@ -15,6 +16,8 @@ export type BenchQuery =
 export interface BenchRequest {
   path: string;
   query: BenchQuery;
+  /** A form POSTed to `path` (application/x-www-form-urlencoded); a GET without one. */
+  form?: string;
 }
 
 /** What one row of the results table measures: one request, or a mix sent in turn. */
@@ -129,3 +132,38 @@ function drawDistinct(pool: readonly string[], count: number, random: () => numb
   return [...drawn];
 }
 
+
+/** How many names the bulk info POST sends: aurutils' AUR_QUERY_RPC_SPLITNO default. */
+export const BULK_NAMES = 5000;
+/**
+ * Of those, how many the data set does not have, as an installed package that is not in
+ * the AUR: 5,000 packages found would reach the legacy result limit and answer an error.
+ */
+const BULK_MISSING = 100;
+
+/** aurutils' urlencode: every byte but letters and digits percent-encoded. */
+function perlUrlencode(s: string): string {
+  return [...Buffer.from(s, "utf8")]
+    .map((byte) => (/[A-Za-z0-9]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`))
+    .join("");
+}
+
+/**
+ * `aur query -t info` with a full batch: one POST of `&arg[]=<name>` per name to
+ * /rpc/v5/info, names of packages spread over the whole data set.
+ */
+export async function bulkInfo(connection: mysql.Connection): Promise<Subject> {
+  const [rows] = await connection.query<mysql.RowDataPacket[]>(
+    `SELECT Packages.Name AS name FROM Packages JOIN PackageBases ON PackageBases.ID = Packages.PackageBaseID
+     WHERE PackageBases.PackagerUID IS NOT NULL ORDER BY Packages.ID`,
+  );
+  const found = BULK_NAMES - BULK_MISSING;
+  if (rows.length < found) throw new Error(`the data set has ${rows.length} packages, fewer than the ${found} the bulk info POST asks for`);
+  const step = rows.length / found;
+  const names = Array.from({ length: found }, (_, i) => rows[Math.floor(i * step)]!.name as string);
+  for (let i = 0; i < BULK_MISSING; i++) names.push(`not-in-the-aur-${i}`);
+  return {
+    name: "info-post-5000",
+    requests: [{ path: "/rpc/v5/info", form: names.map((n) => `&arg[]=${perlUrlencode(n)}`).join(""), query: { type: "info", names } }],
+  };
+}

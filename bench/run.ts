@@ -3,7 +3,8 @@
  * holds, and what keeping its copy of the tables fresh costs the database.
  *
  *   npm run bench                 each request of data/bench/rpc-queries.tsv, plus
- *                                 searches by provides and by keywords
+ *                                 searches by provides and by keywords, and one bulk
+ *                                 info POST of 5,000 names as aurutils sends it
  *   npm run bench -- --mix        1,000 distinct name-desc searches and 1,000 distinct
  *                                 info requests instead, so no answer cache can help
  *   npm run bench -- --scale 4    the same on 400K packages (generated once from the 100K)
@@ -32,7 +33,7 @@ import { CeilingBracket, CELL_SECONDS, WARMUP_SECONDS, warmAndLoad } from "./cel
 import { floorReport, measureFloor } from "./floor.js";
 import { checkLoadGenerator, load, recordAnswer, type ReferenceAnswer } from "./load.js";
 import { machineLine, ratioTarget, runReport, type Cell } from "./report.js";
-import { mixSubjects, readQueryFile, relationSearches, type Subject } from "./requests.js";
+import { bulkInfo, mixSubjects, readQueryFile, relationSearches, type Subject } from "./requests.js";
 import { startServerProcess, type ServerProcess } from "./server-process.js";
 import { verifyAnswer } from "./verify.js";
 
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
   const connection = await connect(database.url);
   const subjects = values.mix
     ? await mixSubjects(connection, MIX_SIZE)
-    : [...(await readQueryFile(QUERY_FILE)), ...(await relationSearches(connection, database.packages))];
+    : [...(await readQueryFile(QUERY_FILE)), ...(await relationSearches(connection, database.packages)), await bulkInfo(connection)];
   for (const subject of subjects) {
     const [first] = subject.requests;
     log(`${subject.name}: ${subject.requests.length > 1 ? `${subject.requests.length} distinct requests, e.g. ` : ""}${first!.path}`);
@@ -166,7 +167,7 @@ async function checkAnswers(connection: mysql.Connection, service: ServerProcess
     const references: ReferenceAnswer[] = [];
     for (const [i, request] of subject.requests.entries()) {
       const exhaustive = subject.requests.length === 1 || i % EXHAUSTIVE_EVERY === 0;
-      const { reference, body } = await recordAnswer(new URL(request.path, service.url));
+      const { reference, body } = await recordAnswer(new URL(request.path, service.url), request.form);
       problems.push(...(await verifyAnswer(connection, request, { status: reference.status, body: body.toString() }, exhaustive)));
       references.push(reference);
     }

@@ -5,6 +5,7 @@
 --
 -- File format, one reference per line, tab-separated:
 --   path, status, name of the ETag header as the server spelled it ("" if none), ETag, body length
+--   and, for a POST, the form it sends (percent-encoded, so without tabs)
 --
 -- wrk does not say which request an answer belongs to, so an answer is matched by its ETag
 -- (an MD5 of its body) against all the references of the file. For a single path that is
@@ -23,9 +24,13 @@ local expected = {}
 
 function init(args)
   for line in io.lines(args[1]) do
-    local path, status, header, etag, length = line:match("^([^\t]*)\t(%d+)\t([^\t]*)\t([^\t]*)\t(%d+)$")
-    if not path then error("bad reference line: " .. line) end
-    requests[#requests + 1] = wrk.format("GET", path)
+    local path, status, header, etag, length, form = line:match("^([^\t]*)\t(%d+)\t([^\t]*)\t([^\t]*)\t(%d+)\t?([^\t]*)$")
+    if not path then error("bad reference line: " .. line:sub(1, 200)) end
+    if form ~= "" then
+      requests[#requests + 1] = wrk.format("POST", path, { ["Content-Type"] = "application/x-www-form-urlencoded" }, form)
+    else
+      requests[#requests + 1] = wrk.format("GET", path)
+    end
     if header ~= "" then etag_header = header end
     expected[etag] = { status = tonumber(status), length = tonumber(length) }
   end

@@ -8,7 +8,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env.js";
 
 export interface RequestTarget {
-  /** Path and query exactly as sent, bytes as latin1 characters. */
+  /** Path and query exactly as sent, bytes as latin1 characters (a `#fragment` included, as nginx's $request_uri). */
   uri: string;
   path: string;
   /** Without the `?`; empty when there is none. */
@@ -24,11 +24,15 @@ export function readTarget(request: Request, incoming: IncomingMessage | undefin
     const url = new URL(request.url);
     uri = url.pathname + url.search;
   }
-  const q = uri.indexOf("?");
+  // A client should never send a fragment, but some do; nginx ends the path and the
+  // query at the first `#`, so the PHP behind it never saw what follows.
+  const hash = uri.indexOf("#");
+  const target = hash === -1 ? uri : uri.slice(0, hash);
+  const q = target.indexOf("?");
   return {
     uri,
-    path: q === -1 ? uri : uri.slice(0, q),
-    query: q === -1 ? "" : uri.slice(q + 1),
+    path: q === -1 ? target : target.slice(0, q),
+    query: q === -1 ? "" : target.slice(q + 1),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * A request that waits longer than REQUEST_TIMEOUT_MS gets a JSON 503 instead of holding
- * its connection (and a database connection) for as long as it likes. The wait behind it
+ * its connection (and a database connection) for as long as it likes; one that waits for
+ * its own body gets a 408 instead (http/read-body.ts), the client being the slow party. The wait behind it
  * is not cancelled; only the client stops waiting for it.
  *
  * Only waiting can be cut short: a timer cannot interrupt work the event loop is doing,

@@ -2,7 +2,8 @@
  * How PHP turns a query string into $_GET (php_default_treat_data and
  * php_register_variable_ex), because the legacy RPC read its parameters from $_GET and
  * clients rely on its quirks: repeated keys overwrite, `arg[]` builds a list, `+` is a
- * space, malformed escapes stay literal, at most max_input_vars pairs are read.
+ * space, malformed escapes stay literal, and for the requests PHP answered at most
+ * max_input_vars pairs are read.
  *
  * Strings here are PHP byte strings: one JS char per byte (latin1), never decoded.
  */
@@ -75,6 +76,10 @@ function normaliseKey(key: string | number): string | number {
   return Number.isSafeInteger(n) ? n : key;
 }
 
+/**
+ * PHP's max_input_vars: the pairs of a query string PHP read; the rest it dropped without
+ * a word. Only the requests PHP answered keep this cut (see routes/legacy-site.ts).
+ */
 export const MAX_INPUT_VARS = 1000;
 const MAX_INPUT_NESTING_LEVEL = 64;
 
@@ -103,7 +108,10 @@ export function urlDecode(s: string): string {
   return out;
 }
 
-/** Parses a raw query string (bytes as latin1 chars, without the leading `?`). */
+/**
+ * Parses a raw query string or form body (bytes as latin1 chars, without the leading `?`).
+ * `maxInputVars`: how many pairs are read; Infinity for a request PHP never answered.
+ */
 export function parseQueryString(query: string, maxInputVars = MAX_INPUT_VARS): PhpArray {
   const result = new PhpArray();
   let count = 0;

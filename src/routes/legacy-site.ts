@@ -8,11 +8,12 @@ import { legacyRoute } from "../http/legacy-route.js";
 import type { MaybePromise } from "../maybe-promise.js";
 import { RPC_DOCS_PAGE } from "../pages/docs.js";
 import { notFoundPage, PHP_FILE_NOT_FOUND } from "../pages/not-found.js";
-import { BodyError, readForm } from "../rpc/form.js";
-import { parseQueryString, type PhpArray } from "../php/query-string.js";
+import { BodyError } from "../http/read-body.js";
+import { readForm } from "../rpc/form.js";
+import { MAX_INPUT_VARS, parseQueryString, type PhpArray } from "../php/query-string.js";
 import { paramsFrom } from "../rpc/params.js";
 import { pageHeaders } from "../rpc/respond.js";
-import { answerRpc, send } from "./rpc-answer.js";
+import { answerRpc, bodyRefused, send } from "./rpc-answer.js";
 
 export function legacySiteRoutes(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -31,19 +32,23 @@ export function legacySiteRoutes(): Hono<AppEnv> {
     }
 
     // rpc.php refused every method but GET; today's clients also POST forms, which
-    // current aurweb answers like the same parameters in a query string.
-    const values = parseQueryString(target.query);
+    // current aurweb answers like the same parameters in a query string. Only a GET that
+    // PHP answered keeps its max_input_vars cut, and only in the legacy profile: today's
+    // aurweb reads every parameter, and PHP never read a POST here.
+    const phpCut = c.req.method === "GET" && deps.config.RPC_PROFILE === "legacy";
+    const values = parseQueryString(target.query, phpCut ? MAX_INPUT_VARS : Infinity);
     if (c.req.method === "GET") return rpcScript(c, values);
     if (c.req.method !== "POST") return send(c, { status: 405, headers: pageHeaders(), body: "" });
-    return readForm(c)
-      .catch((error: unknown) => {
-        if (error instanceof BodyError) return null;
-        throw error;
-      })
-      .then((form) => {
+    return readForm(c).then(
+      (form) => {
         if (form) for (const [key, value] of form.entries) values.set(key, value);
         return rpcScript(c, values);
-      });
+      },
+      (error: unknown) => {
+        if (error instanceof BodyError) return bodyRefused(c, error);
+        throw error;
+      },
+    );
   });
 
   return app;

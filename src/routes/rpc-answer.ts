@@ -15,7 +15,8 @@ import { answerCurrent, errorObject } from "../rpc/current.js";
 import { encodeCurrent } from "../rpc/current-json.js";
 import { answerLegacy, early } from "../rpc/legacy.js";
 import { LEGACY_TYPES, type RpcParams } from "../rpc/params.js";
-import type { RpcResponse } from "../rpc/respond.js";
+import { errorBody, type RpcResponse } from "../rpc/respond.js";
+import type { BodyError } from "../http/read-body.js";
 
 const SERVICE_UNAVAILABLE = "The package database cannot be reached. Please try again later.";
 /** Before the first snapshot exists, how long a request may wait for it before a 503. */
@@ -82,4 +83,22 @@ export function send(c: Context<AppEnv>, response: RpcResponse): Response {
   response.headers["X-Request-Id"] = c.env.requestId;
   c.env.requestIdSent = true;
   return new Response(body as BodyInit | null, { status: response.status, headers: response.headers });
+}
+
+/** A JSON error in the configured profile's shape, for a request refused before the RPC read its parameters. */
+export function refuse(c: Context<AppEnv>, status: number, message: string, headers: Record<string, string> = {}): Response {
+  const current = c.env.deps.config.RPC_PROFILE === "current";
+  return send(c, {
+    status,
+    headers: { "Content-Type": "application/json", ...headers },
+    body: current ? encodeCurrent(errorObject(5, message)) : errorBody(5, message),
+  });
+}
+
+/**
+ * The answer to a body that was not read whole. Past its size bound or its deadline the
+ * connection is closed after the answer, so that no more of the body is read.
+ */
+export function bodyRefused(c: Context<AppEnv>, error: BodyError): Response {
+  return refuse(c, error.status, error.message, error.status === 400 ? {} : { Connection: "close" });
 }

@@ -7,14 +7,12 @@
 import { Hono, type Context } from "hono";
 import type { z } from "zod";
 import type { AppEnv } from "../app-env.js";
+import { BodyError } from "../http/read-body.js";
 import { parseQueryString, PhpArray, urlDecode } from "../php/query-string.js";
-import { encodeCurrent } from "../rpc/current-json.js";
-import { errorObject } from "../rpc/current.js";
-import { BodyError, readPostBody } from "../rpc/form.js";
+import { readPostBody } from "../rpc/form.js";
 import { paramsFrom } from "../rpc/params.js";
-import { errorBody } from "../rpc/respond.js";
 import { infoBody, searchBody } from "../rpc/schemas.js";
-import { answerRpc, send } from "./rpc-answer.js";
+import { answerRpc, bodyRefused, refuse } from "./rpc-answer.js";
 
 const VERSION = ":version{v[0-9]+}";
 
@@ -24,8 +22,9 @@ function pathArgument(c: Context, index: number): string {
   return urlDecode(segment.replace(/\+/g, "%2B"));
 }
 
+/** PHP never answered these paths: every parameter is read, none cut at max_input_vars. */
 function baseValues(c: Context, type: string): PhpArray {
-  const values = parseQueryString(c.env.target.query);
+  const values = parseQueryString(c.env.target.query, Infinity);
   values.set("v", c.req.param("version")!.slice(1));
   values.set("type", type);
   return values;
@@ -40,15 +39,6 @@ function list(items: string[]): PhpArray {
 /** UTF-8 text from a JSON body as the PHP-style bytes the rest of the pipeline reads. */
 function bytes(s: string): string {
   return Buffer.from(s, "utf8").toString("latin1");
-}
-
-function badRequest(c: Context<AppEnv>, message: string): Response {
-  const current = c.env.deps.config.RPC_PROFILE === "current";
-  return send(c, {
-    status: 400,
-    headers: { "Content-Type": "application/json" },
-    body: current ? encodeCurrent(errorObject(5, message)) : errorBody(5, message),
-  });
 }
 
 function describeIssues(error: z.ZodError): string {
@@ -67,17 +57,17 @@ async function readBody<T extends z.ZodType>(
 ): Promise<Response | null> {
   try {
     const body = await readPostBody(c);
-    if (body === null) return badRequest(c, "Send the parameters as a form (application/x-www-form-urlencoded) or as JSON.");
+    if (body === null) return refuse(c, 400, "Send the parameters as a form (application/x-www-form-urlencoded) or as JSON.");
     if ("form" in body) {
       for (const [key, value] of body.form.entries) if (key !== "v" && key !== "type") values.set(key, value);
       return null;
     }
     const parsed = schema.safeParse(body.json);
-    if (!parsed.success) return badRequest(c, `Invalid request body: ${describeIssues(parsed.error)}`);
+    if (!parsed.success) return refuse(c, 400, `Invalid request body: ${describeIssues(parsed.error)}`);
     apply(parsed.data);
     return null;
   } catch (error) {
-    if (error instanceof BodyError) return badRequest(c, error.message);
+    if (error instanceof BodyError) return bodyRefused(c, error);
     throw error;
   }
 }

@@ -136,7 +136,7 @@ describe("operations endpoints and request observation", () => {
     await app.deps.readModel.stop();
   });
 
-  it("answers a form whose body never finishes with the same 503 once REQUEST_TIMEOUT_MS has passed", async () => {
+  it("answers a form whose body never finishes with a JSON 408 once REQUEST_TIMEOUT_MS has passed", async () => {
     const { app, lines } = await appFor({ config: { REQUEST_TIMEOUT_MS: 100 } });
     const trickle = new ReadableStream<Uint8Array>({ start: (controller) => controller.enqueue(new TextEncoder().encode("v=5&type=")) });
     const started = Date.now();
@@ -147,9 +147,9 @@ describe("operations endpoints and request observation", () => {
       duplex: "half",
     } as RequestInit);
     expect(Date.now() - started).toBeLessThan(2000);
-    expect(response.status).toBe(503);
-    expect(await response.json()).toEqual({ error: "The request took too long. Please try again later." });
-    expect(lines.find((l) => l.msg === "request")).toMatchObject({ status: 503, method: "POST" });
+    expect(response.status).toBe(408);
+    expect(await response.json()).toMatchObject({ type: "error", error: "The request body did not arrive in time." });
+    expect(lines.find((l) => l.msg === "request")).toMatchObject({ status: 408, method: "POST" });
     await app.deps.readModel.stop();
   });
 
