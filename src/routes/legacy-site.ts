@@ -60,5 +60,5 @@ function rpcScript(c: Context<AppEnv>, values: PhpArray): MaybePromise<Response>
   if (params.values.get("type") === undefined && (c.env.deps.config.RPC_PROFILE === "legacy" || params.values.get("v") === undefined)) {
     return send(c, { status: 200, headers: pageHeaders(), body: RPC_DOCS_PAGE });
   }
-  return answerRpc(c, params);
+  return answerRpc(c, params, c.req.method === "GET");
 }

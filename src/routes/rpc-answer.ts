@@ -22,19 +22,22 @@ const SERVICE_UNAVAILABLE = "The package database cannot be reached. Please try 
 /** Before the first snapshot exists, how long a request may wait for it before a 503. */
 const FIRST_SNAPSHOT_WAIT_MS = 2500;
 
-/** Synchronous whenever nothing has to be waited for: see maybe-promise.ts. */
-export function answerRpc(c: Context<AppEnv>, params: RpcParams): MaybePromise<Response> {
+/**
+ * Whether PHP answered requests of this shape (a GET of rpc.php): only those keep every
+ * legacy rule. Synchronous whenever nothing has to be waited for: see maybe-promise.ts.
+ */
+export function answerRpc(c: Context<AppEnv>, params: RpcParams, answeredByPhp = false): MaybePromise<Response> {
   const deps = c.env.deps;
   const type = params.values.get("type");
   c.env.rpcType = typeof type === "string" && KNOWN_TYPES.has(type) ? type : "other";
   const snapshot = deps.readModel.current();
-  if (snapshot) return answerFrom(c, params, snapshot);
+  if (snapshot) return answerFrom(c, params, snapshot, answeredByPhp);
   return waitWithinDeadline(c, deps.readModel.ready(FIRST_SNAPSHOT_WAIT_MS)).then((first) =>
-    first ? answerFrom(c, params, first) : send(c, unavailable(deps.config.RPC_PROFILE, params)),
+    first ? answerFrom(c, params, first, answeredByPhp) : send(c, unavailable(deps.config.RPC_PROFILE, params)),
   );
 }
 
-function answerFrom(c: Context<AppEnv>, params: RpcParams, snapshot: Snapshot): MaybePromise<Response> {
+function answerFrom(c: Context<AppEnv>, params: RpcParams, snapshot: Snapshot, answeredByPhp: boolean): MaybePromise<Response> {
   const deps = c.env.deps;
   // The client's address is worked out only when the limit asks for it: not at all
   // for an early error, nor when the limit is off.
@@ -56,7 +59,9 @@ function answerFrom(c: Context<AppEnv>, params: RpcParams, snapshot: Snapshot): 
       : answerLegacy(params, {
           snapshot,
           encoder: deps.encoder,
-          maxResults,
+          // PHP refused an answer that reached the limit; today's aurweb, which the shapes
+          // PHP never answered follow (bulk POSTs of 5,000 names), only one past it.
+          maxResults: answeredByPhp ? maxResults : maxResults + 1,
           rateLimited,
           ifNoneMatch,
           dependencyOrder: (type, name) => waitWithinDeadline(c, deps.readModel.dependencyOrder(snapshot, type, name)),

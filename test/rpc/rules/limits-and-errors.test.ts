@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Seeder } from "../../support/seed.js";
-import { resultNames, startWorld, type World } from "./harness.js";
+import { resultNames, startWorld, type LegacyAnswer, type World } from "./harness.js";
 import { errorAnswer } from "./legacy-json.js";
 
 const MAX_RPC_RESULTS = 3;
@@ -177,6 +177,20 @@ describe(`Too many package results. (max_rpc_results = ${MAX_RPC_RESULTS})`, () 
     for (const v of [2, 3, 4, 5]) {
       expect(resultNames(await world.json(`/rpc/?v=${v}&type=search&by=name&arg=lic-`))).toEqual(["lic-a", "lic-b"]);
     }
+  });
+
+  it("requests PHP never answered (POST forms, path-style) are refused only past the limit, as today's aurweb", async () => {
+    const form = "v=5&type=info&arg[]=many-a&arg[]=many-b&arg[]=many-c";
+    const post = (path: string, body: string) =>
+      world.service.app.request(path, { method: "POST", body, headers: { "Content-Type": "application/x-www-form-urlencoded" } });
+    const names = async (res: Response) => ((await res.json()) as LegacyAnswer).results.map((r) => (r as { Name: string }).Name);
+    expect(await names(await post("/rpc/", form))).toEqual(["many-a", "many-b", "many-c"]);
+    expect(await names(await post("/rpc/v5/info", "arg[]=many-a&arg[]=many-b&arg[]=many-c"))).toEqual(["many-a", "many-b", "many-c"]);
+    expect(await names(await world.service.app.request("/rpc/v5/search/carol?by=maintainer"))).toHaveLength(3);
+    const tooMany = await post("/rpc/v5/info", "arg[]=many-a&arg[]=many-b&arg[]=many-c&arg[]=pair-a");
+    expect(await tooMany.text()).toBe(errorAnswer(5, "Too many package results."));
+    // The same names in a GET PHP answered keep PHP's rule.
+    await expectHandlerError(`/rpc/?${form}`, 5, "Too many package results.");
   });
 
   it("suggest has its own limit (20) and is not affected", async () => {
