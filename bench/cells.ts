@@ -1,6 +1,6 @@
 /**
- * How a cell is measured: a 1 s warm-up that is not counted (the first requests pay for
- * JIT compilation), then the measured run; and each cell between two ceiling cells at the
+ * How a cell is measured: a warm-up that is not counted (the first requests pay for JIT
+ * compilation), then the measured run; and each cell between two ceiling cells at the
  * same connections, its ratio taken against the higher of the two. On a shared machine the
  * speed drifts over a run (seen: the same ceiling at 12,000 and at 22,000 req/s within
  * minutes), so a ratio to a ceiling measured minutes earlier drifts with it; and a single
@@ -9,12 +9,23 @@
  */
 import { load, referenceAnswers, type LoadOptions, type LoadResult, type ReferenceAnswer } from "./load.js";
 
-export const CELL_SECONDS = 5;
-export const WARMUP_SECONDS = 1;
+export interface CellTiming {
+  warmupSeconds: number;
+  cellSeconds: number;
+}
 
-export async function warmAndLoad(send: (options: LoadOptions) => Promise<LoadResult>, connections: number): Promise<LoadResult> {
-  await send({ connections, durationS: WARMUP_SECONDS });
-  return send({ connections, durationS: CELL_SECONDS });
+/** What the published figures use. */
+export const FULL_CELLS: CellTiming = { warmupSeconds: 1, cellSeconds: 5 };
+/** `--quick`: enough to see a regression, not to quote. */
+export const QUICK_CELLS: CellTiming = { warmupSeconds: 1, cellSeconds: 2 };
+
+export async function warmAndLoad(
+  send: (options: LoadOptions) => Promise<LoadResult>,
+  connections: number,
+  timing: CellTiming = FULL_CELLS,
+): Promise<LoadResult> {
+  await send({ connections, durationS: timing.warmupSeconds });
+  return send({ connections, durationS: timing.cellSeconds });
 }
 
 /** Measures the ceiling around other cells; the ceiling cell after one cell is the one before the next. */
@@ -26,10 +37,11 @@ export class CeilingBracket {
     private readonly url: string,
     private readonly answer: ReferenceAnswer[],
     private readonly log: (line: string) => void,
+    private readonly timing: CellTiming,
   ) {}
 
-  static async start(url: string, log: (line: string) => void): Promise<CeilingBracket> {
-    return new CeilingBracket(url, await referenceAnswers(url, ["/"]), log);
+  static async start(url: string, log: (line: string) => void, timing: CellTiming = FULL_CELLS): Promise<CeilingBracket> {
+    return new CeilingBracket(url, await referenceAnswers(url, ["/"]), log, timing);
   }
 
   /** `measure` between two ceiling cells at `connections`, and the higher of their requests/s. */
@@ -48,7 +60,7 @@ export class CeilingBracket {
   }
 
   private async measureCeiling(connections: number): Promise<number> {
-    const run = await warmAndLoad((options) => load(this.url, this.answer, options), connections);
+    const run = await warmAndLoad((options) => load(this.url, this.answer, options), connections, this.timing);
     this.runs.set(connections, [...(this.runs.get(connections) ?? []), run]);
     this.last.set(connections, run.requestsPerSec);
     this.log(`ceiling, ${connections} connections: ${run.requestsPerSec.toFixed(0)} req/s`);

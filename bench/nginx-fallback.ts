@@ -17,6 +17,7 @@
 import { spawnSync } from "node:child_process";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { isDeepStrictEqual } from "node:util";
+import { parseCommandLine, UsageError } from "../src/cli/args.js";
 import {
   comparable,
   findTools,
@@ -46,7 +47,16 @@ type Route = (typeof ROUTES)[number];
 
 const log = (line: string) => console.log(`· ${line}`);
 
+const USAGE = `usage: npm run bench:nginx
+
+Measures the bench requests four ways on the 100K-package bench database: straight to the
+service, through location.conf.template, and through the two PHP-first fallback configs
+(PHP's built-in server, php-fpm). Needs nginx, php-cli, php-fpm, envsubst and wrk.
+
+  --help   show this text`;
+
 async function main(): Promise<void> {
+  parseCommandLine(process.argv.slice(2), USAGE, {});
   const started = performance.now();
   const { tools, missing } = findTools();
   if (!tools) throw new Error(`not installed: ${missing.join(", ")} (Debian: apt-get install ${missing.join(" ")})`);
@@ -185,6 +195,6 @@ function versions(tools: Tools): string {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
+  console.error(error instanceof UsageError ? `bench:nginx: ${error.message}` : error instanceof Error ? error.message : error);
+  process.exitCode = error instanceof UsageError ? 2 : 1;
 });

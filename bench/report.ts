@@ -135,21 +135,23 @@ export interface Run {
   refreshIntervalMs: number;
   cells: Cell[];
   memory: Memory;
-  idle: DatabaseUse;
-  change: ChangeCost;
-  update: UpdateCost & { subject: string; connections: number };
+  /** The freshness measurements, left out by `--quick`. */
+  freshness?: {
+    idle: DatabaseUse;
+    change: ChangeCost;
+    update: UpdateCost & { subject: string; connections: number };
+  };
 }
 
 const size = (bytes: number) => (bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(1)} MB`);
 const perSecond = (amount: number, use: DatabaseUse) => amount / use.seconds;
 
 export function runReport(run: Run): string {
-  const { cells, memory, idle, change, update } = run;
+  const { cells, memory, freshness } = run;
   const missed = cells.filter((cell) => shortfalls(cell).length > 0).map((cell) => `${cell.subject} at ${cell.connections} connections`);
   const rssMet = memory.peakRssMb <= PEAK_RSS_TARGET_MB;
   if (!rssMet) missed.push("peak RSS");
   const loaded = cells.flatMap((cell) => (cell.db ? [cell.db] : []));
-  const range = (rates: number[]) => `${number(Math.min(...rates), 1)} to ${number(Math.max(...rates), 1)}`;
   return [
     machineLine(run),
     `Data set: ${run.database.name}, ${number(run.database.packages)} packages. ` +
@@ -161,7 +163,15 @@ export function runReport(run: Run): string {
       `peak RSS (VmHWM) of the largest over the whole run, the package uploads included, ${memory.peakRssMb.toFixed(0)} MB ` +
       `(target ≤ ${PEAK_RSS_TARGET_MB} MB per process: ${rssMet ? "PASS" : "FAIL"}), its RSS at the end ${memory.rssMb.toFixed(0)} MB, ` +
       `all processes together ${memory.totalRssMb.toFixed(0)} MB.`,
-    `Keeping fresh (REFRESH_INTERVAL_MS=${run.refreshIntervalMs}): idle, the service sent ${number(perSecond(idle.statements, idle), 1)} ` +
+    freshness ? freshnessReport(run.refreshIntervalMs, loaded, freshness) : "Freshness and uploads not measured (--quick).",
+    missed.length === 0 ? "All targets met." : `Missed targets: ${missed.join("; ")}.`,
+  ].join("\n");
+}
+
+function freshnessReport(refreshIntervalMs: number, loaded: DatabaseUse[], { idle, change, update }: NonNullable<Run["freshness"]>): string {
+  const range = (rates: number[]) => `${number(Math.min(...rates), 1)} to ${number(Math.max(...rates), 1)}`;
+  return [
+    `Keeping fresh (REFRESH_INTERVAL_MS=${refreshIntervalMs}): idle, the service sent ${number(perSecond(idle.statements, idle), 1)} ` +
       `statements/s and received ${size(idle.bytesReceived)} in ${idle.seconds.toFixed(0)} s (MariaDB counted ` +
       `${number(perSecond(idle.serverQuestions, idle), 1)} Questions/s from all its clients); under load ` +
       `${range(loaded.map((use) => perSecond(use.statements, use)))} statements/s ` +
@@ -176,6 +186,5 @@ export function runReport(run: Run): string {
       `${update.visibleAfterMs.map((ms) => ms.toFixed(0)).join(", ")} ms after their commits; the load meanwhile: ` +
       `${number(update.load.requestsPerSec)} req/s, p99 ${update.load.p99Ms} ms, slowest ${update.load.maxMs} ms, ` +
       `${update.load.errors} errors / ${update.load.wrong} wrong.`,
-    missed.length === 0 ? "All targets met." : `Missed targets: ${missed.join("; ")}.`,
   ].join("\n");
 }

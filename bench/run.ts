@@ -12,6 +12,8 @@
  *   npm run bench -- --floor      the requests with a throughput target against the fastest
  *                                 servers of the service's stack giving the same answers
  *                                 (floor.ts), at 50 connections
+ *   npm run bench -- --quick      a few requests at 50 connections in short cells, no
+ *                                 freshness measurements: under a minute, to spot a regression
  *
  * The service runs as `npm start` runs it, in a child process, reaching MariaDB through a
  * relay that counts its statements (db-tap.ts); the ceiling (ceiling.ts) runs in another
@@ -22,17 +24,17 @@
  */
 import { existsSync } from "node:fs";
 import { loadavg } from "node:os";
-import { parseArgs } from "node:util";
 import type mysql from "mysql2/promise";
 import { defaultConfig } from "../src/config.js";
 import { BENCH_QUERIES } from "../src/reference-data.js";
 import { connect, prepareDatabase } from "./dataset.js";
 import { DatabaseTap } from "./db-tap.js";
 import { DatabaseWatch, measureUploads, measureVote, sleep } from "./freshness-cost.js";
-import { CeilingBracket, CELL_SECONDS, WARMUP_SECONDS, warmAndLoad } from "./cells.js";
+import { parseCommandLine, UsageError } from "../src/cli/args.js";
+import { CeilingBracket, FULL_CELLS, QUICK_CELLS, warmAndLoad, type CellTiming } from "./cells.js";
 import { floorReport, measureFloor } from "./floor.js";
 import { checkLoadGenerator, load, recordAnswer, type ReferenceAnswer } from "./load.js";
-import { machineLine, ratioTarget, runReport, type Cell } from "./report.js";
+import { machineLine, ratioTarget, runReport, type Cell, type Run } from "./report.js";
 import { bulkInfo, mixSubjects, readQueryFile, relationSearches, type Subject } from "./requests.js";
 import { startServerProcess, type ServerProcess } from "./server-process.js";
 import { verifyAnswer } from "./verify.js";
@@ -42,7 +44,23 @@ const QUERY_FILE = BENCH_QUERIES;
 const SERVICE_MAIN = new URL("../dist/src/main.js", import.meta.url).pathname;
 const CEILING_MAIN = new URL("./ceiling.ts", import.meta.url).pathname;
 
+const USAGE = `usage: npm run bench -- [--mix | --floor | --quick] [--scale <n>] [--reload]
+
+Starts the service as npm start runs it against the 100K-package bench database (loaded
+from data/bench/ on the first run), checks every answer against SQL, then measures each
+request with wrk at 10 and 50 connections and prints a table (docs/performance.md).
+
+  --mix        1,000 distinct name-desc searches and 1,000 distinct info requests
+  --floor      each targeted request against the fastest servers of this stack
+  --quick      info-1, search-name, suggest and the bulk info POST at 50 connections in
+               short cells, without the freshness measurements: under a minute
+  --scale <n>  n times the data set (generated once from the 100K set)
+  --reload     load the data set again instead of reusing the database
+  --help       show this text`;
+
 const CONNECTIONS = [10, 50];
+/** What --quick measures, by name. */
+const QUICK_SUBJECTS = new Set(["info-1", "search-name", "suggest", "info-post-5000"]);
 const IDLE_SECONDS = 10;
 const MIX_SIZE = 1000;
 /** In a mix, every how many text searches one is also proven complete (a table scan each). */
@@ -51,18 +69,19 @@ const EXHAUSTIVE_EVERY = 50;
 const log = (line: string) => console.log(`· ${line}`);
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      mix: { type: "boolean", default: false },
-      scale: { type: "string", default: "1" },
-      reload: { type: "boolean", default: false },
-      floor: { type: "boolean", default: false },
-    },
+  const { values } = parseCommandLine(process.argv.slice(2), USAGE, {
+    mix: { type: "boolean", default: false },
+    scale: { type: "string", default: "1" },
+    reload: { type: "boolean", default: false },
+    floor: { type: "boolean", default: false },
+    quick: { type: "boolean", default: false },
   });
-  if (values.floor && values.mix) throw new Error("--floor measures the requests of the query file; leave out --mix");
+  if ([values.floor, values.mix, values.quick].filter(Boolean).length > 1) throw new UsageError("choose one of --mix, --floor and --quick");
   const loadAverageAtStart = loadavg()[0]!;
   const scale = Number(values.scale);
-  if (!Number.isInteger(scale) || scale < 1) throw new Error(`--scale must be a whole number ≥ 1, got ${values.scale}`);
+  if (!Number.isInteger(scale) || scale < 1) throw new UsageError(`--scale must be a whole number ≥ 1, got ${values.scale}`);
+  const timing = values.quick ? QUICK_CELLS : FULL_CELLS;
+  const connectionCounts = values.quick ? [50] : CONNECTIONS;
   checkLoadGenerator();
   if (!existsSync(SERVICE_MAIN)) throw new Error(`${SERVICE_MAIN} is missing: run \`npm run build\` first (\`npm run bench\` does)`);
 
@@ -70,7 +89,9 @@ async function main(): Promise<void> {
   const connection = await connect(database.url);
   const subjects = values.mix
     ? await mixSubjects(connection, MIX_SIZE)
-    : [...(await readQueryFile(QUERY_FILE)), ...(await relationSearches(connection, database.packages)), await bulkInfo(connection)];
+    : values.quick
+      ? [...(await readQueryFile(QUERY_FILE)), await bulkInfo(connection)].filter((s) => QUICK_SUBJECTS.has(s.name))
+      : [...(await readQueryFile(QUERY_FILE)), ...(await relationSearches(connection, database.packages)), await bulkInfo(connection)];
   for (const subject of subjects) {
     const [first] = subject.requests;
     log(`${subject.name}: ${subject.requests.length > 1 ? `${subject.requests.length} distinct requests, e.g. ` : ""}${first!.path}`);
@@ -79,7 +100,7 @@ async function main(): Promise<void> {
   const tap = await DatabaseTap.start(database.url);
   const watch = new DatabaseWatch(tap, connection);
   const ceilingProcess = await startServerProcess("ceiling", ["--import", "tsx", CEILING_MAIN], {}, 30_000);
-  const ceiling = await CeilingBracket.start(ceilingProcess.url, log);
+  const ceiling = await CeilingBracket.start(ceilingProcess.url, log, timing);
   let service: ServerProcess | undefined;
   try {
     log(
@@ -99,34 +120,23 @@ async function main(): Promise<void> {
       const targeted = subjects.filter((s) => ratioTarget(s.name) !== undefined);
       const checked = targeted.map((subject) => ({ subject, ...answers.get(subject.name)! }));
       const cells = await measureFloor({ service, ceiling, subjects: checked, log });
-      console.log(`\n${machineLine({ loadAverageAtStart, cellSeconds: CELL_SECONDS, warmupSeconds: WARMUP_SECONDS })}\n${floorReport(cells)}`);
+      console.log(`\n${machineLine({ loadAverageAtStart, ...FULL_CELLS })}\n${floorReport(cells)}`);
       return;
     }
-    log(`watching the idle service's database use for ${IDLE_SECONDS} s`);
-    const { use: idle } = await watch.during(() => sleep(IDLE_SECONDS * 1000));
-    const cells = await runCells(watch, service, ceiling, subjects, answers);
+    const cells = await runCells(watch, service, ceiling, subjects, answers, connectionCounts, timing);
     if (service.failure) throw new Error(service.failure);
-    log("measuring what one vote costs");
-    const change = await measureVote(watch, connection, service.url);
-    const busy = updateLoad(subjects, answers);
-    log(`measuring package uploads under load (${busy.subject.name}, ${UPDATE_CONNECTIONS} connections)`);
-    const update = await measureUploads(connection, service.url, busy.packageNames, (durationS) =>
-      load(service!.url, busy.references, { connections: UPDATE_CONNECTIONS, durationS }),
-    );
+    const freshness = values.quick ? undefined : await measureFreshness(watch, connection, service, subjects, answers);
     const memory = await service.memory();
 
     const report = runReport({
       loadAverageAtStart,
       database,
       startupMs: service.startupMs,
-      cellSeconds: CELL_SECONDS,
-      warmupSeconds: WARMUP_SECONDS,
+      ...timing,
       refreshIntervalMs: defaultConfig().REFRESH_INTERVAL_MS,
       cells,
       memory,
-      idle,
-      change,
-      update: { ...update, subject: busy.subject.name, connections: UPDATE_CONNECTIONS },
+      freshness,
     });
     console.log(`\n${report}`);
   } finally {
@@ -135,6 +145,26 @@ async function main(): Promise<void> {
     await tap.close();
     await connection.end();
   }
+}
+
+/** What keeping fresh costs: the idle service's polls, one vote, uploads under load. */
+async function measureFreshness(
+  watch: DatabaseWatch,
+  connection: mysql.Connection,
+  service: ServerProcess,
+  subjects: Subject[],
+  answers: Map<string, CheckedAnswers>,
+): Promise<NonNullable<Run["freshness"]>> {
+  log(`watching the idle service's database use for ${IDLE_SECONDS} s`);
+  const { use: idle } = await watch.during(() => sleep(IDLE_SECONDS * 1000));
+  log("measuring what one vote costs");
+  const change = await measureVote(watch, connection, service.url);
+  const busy = updateLoad(subjects, answers);
+  log(`measuring package uploads under load (${busy.subject.name}, ${UPDATE_CONNECTIONS} connections)`);
+  const update = await measureUploads(connection, service.url, busy.packageNames, (durationS) =>
+    load(service.url, busy.references, { connections: UPDATE_CONNECTIONS, durationS }),
+  );
+  return { idle, change, update: { ...update, subject: busy.subject.name, connections: UPDATE_CONNECTIONS } };
 }
 
 const UPDATE_CONNECTIONS = 50;
@@ -185,22 +215,24 @@ async function runCells(
   ceiling: CeilingBracket,
   subjects: Subject[],
   answers: Map<string, CheckedAnswers>,
+  connectionCounts: number[],
+  timing: CellTiming,
 ): Promise<Cell[]> {
   const cells: Cell[] = [];
   // Connections outermost, so the ceiling cell after one subject is the one before the next.
-  for (const connections of CONNECTIONS) {
+  for (const connections of connectionCounts) {
     for (const subject of subjects) {
       if (service.failure) throw new Error(service.failure);
       const { problems, references } = answers.get(subject.name)!;
       const { result: measured, ceilingRps } = await ceiling.around(connections, () =>
-        watch.during(() => warmAndLoad((options) => load(service.url, references, options), connections)),
+        watch.during(() => warmAndLoad((options) => load(service.url, references, options), connections, timing)),
       );
       const { result, use } = measured;
       log(`${subject.name}, ${connections} connections: ${result.requestsPerSec.toFixed(0)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`);
       cells.push({ subject: subject.name, connections, load: result, ceilingRps, db: use, answerProblems: problems });
     }
   }
-  const ceilingRows = CONNECTIONS.map((connections) => {
+  const ceilingRows = connectionCounts.map((connections) => {
     const median = ceiling.median(connections);
     return { subject: "ceiling", connections, load: median, ceilingRps: median.requestsPerSec, answerProblems: [] };
   });
@@ -211,6 +243,6 @@ async function runCells(
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
+  console.error(error instanceof UsageError ? `bench: ${error.message}` : error);
+  process.exit(error instanceof UsageError ? 2 : 1);
 });

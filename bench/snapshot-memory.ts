@@ -15,8 +15,8 @@
  *
  * The package base ends as it was, under new package IDs.
  */
-import { parseArgs } from "node:util";
 import type mysql from "mysql2/promise";
+import { parseCommandLine, UsageError } from "../src/cli/args.js";
 import { createDatabase } from "../src/db/client.js";
 import { fullCollection } from "../src/readmodel/full-collection.js";
 import type { Snapshot } from "../src/readmodel/snapshot.js";
@@ -34,8 +34,17 @@ async function liveMb(): Promise<number> {
 
 const mb = (value: number) => value.toFixed(1);
 
+const USAGE = `usage: npm run bench:snapshot-memory [-- --base <package base>]
+
+Loads the read model of the 100K-package bench database in this process, uploads one
+package base as the legacy site writes an upload, and prints what the replaced snapshot
+holds of its own while both are alive, field by field.
+
+  --base <name>   the package base to upload (default python3-numpy)
+  --help          show this text`;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { base: { type: "string", default: "python3-numpy" } } });
+  const { values } = parseCommandLine(process.argv.slice(2), USAGE, { base: { type: "string", default: "python3-numpy" } });
   const database = await prepareDatabase(1, false, (line) => console.log(`· ${line}`));
   const connection = await connect(database.url);
   const db = createDatabase(database.url);
@@ -103,6 +112,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
+  console.error(error instanceof UsageError ? `bench:snapshot-memory: ${error.message}` : error);
+  process.exit(error instanceof UsageError ? 2 : 1);
 });

@@ -8,6 +8,9 @@ const COMMANDS: Record<string, string> = {
   "db:create": "src/cli/db-create.ts",
   parity: "src/cli/parity.ts",
   "parity:generate": "src/cli/parity-generate.ts",
+  bench: "bench/run.ts",
+  "bench:nginx": "bench/nginx-fallback.ts",
+  "bench:snapshot-memory": "bench/snapshot-memory.ts",
 };
 
 describe.each(Object.entries(COMMANDS))("npm run %s", (name, script) => {

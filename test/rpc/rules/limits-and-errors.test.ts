@@ -183,7 +183,7 @@ describe(`Too many package results. (max_rpc_results = ${MAX_RPC_RESULTS})`, () 
     const form = "v=5&type=info&arg[]=many-a&arg[]=many-b&arg[]=many-c";
     const post = (path: string, body: string) =>
       world.service.app.request(path, { method: "POST", body, headers: { "Content-Type": "application/x-www-form-urlencoded" } });
-    const names = async (res: Response) => ((await res.json()) as LegacyAnswer).results.map((r) => (r as { Name: string }).Name);
+    const names = async (res: Response) => resultNames((await res.json()) as LegacyAnswer);
     expect(await names(await post("/rpc/", form))).toEqual(["many-a", "many-b", "many-c"]);
     expect(await names(await post("/rpc/v5/info", "arg[]=many-a&arg[]=many-b&arg[]=many-c"))).toEqual(["many-a", "many-b", "many-c"]);
     expect(await names(await world.service.app.request("/rpc/v5/search/carol?by=maintainer"))).toHaveLength(3);
