@@ -114,7 +114,7 @@ export function classifyDatabaseError(error: unknown, address: DatabaseAddress =
   if (error instanceof MissingTablesError) {
     return make(
       "missing-tables",
-      `database ${at} is not an aurweb database: it has no ${error.tables.length > 3 ? `aurweb tables (${error.tables.slice(0, 3).join(", ")}, ...)` : `table ${error.tables.join(", ")}`}; check DATABASE_URL, or create the tables with \`npm run db:create -- ${urlFor(address)}\` (\`npm run schema:diff -- ${urlFor(address)}\` shows what differs)`,
+      `database ${at} is not an aurweb database: it has no ${error.tables.length > 3 ? `aurweb tables (${error.tables.slice(0, 3).join(", ")}, ...)` : `${error.tables.length > 1 ? "tables" : "table"} ${error.tables.join(", ")}`}; check DATABASE_URL, or create the tables with \`npm run db:create -- ${urlFor(address)}\` (\`npm run schema:diff -- ${urlFor(address)}\` shows what differs)`,
     );
   }
   if (code && UNREACHABLE.has(code)) {
