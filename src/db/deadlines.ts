@@ -68,6 +68,9 @@ function settle(
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     let lastProgress = performance.now();
+    // Rows are counted, not timed: the watchdog notices progress when the count moved.
+    let rows = 0;
+    let rowsSeen = 0;
     let failed: unknown;
     let done = false;
     const finish = (error?: unknown) => {
@@ -85,14 +88,20 @@ function settle(
     };
     const onConnectionError = (error: unknown) => finish(error);
     const onConnectionEnd = () => finish(Object.assign(new Error("Connection lost: the server closed the connection."), { code: "PROTOCOL_CONNECTION_LOST" }));
-    // One check per tenth of the deadline: a row costs a timestamp, not a timer.
+    // One check per tenth of the deadline: a row costs a counter, not a timer.
     const watchdog = setInterval(() => {
-      if (performance.now() - lastProgress >= wait.ms) finish(new DatabaseTimeout(wait.waitedFor, wait.ms));
+      const now = performance.now();
+      if (wait.rowsExtend && rows !== rowsSeen) {
+        rowsSeen = rows;
+        lastProgress = now;
+      } else if (now - lastProgress >= wait.ms) {
+        finish(new DatabaseTimeout(wait.waitedFor, wait.ms));
+      }
     }, Math.max(10, wait.ms / 10));
     connection.on("error", onConnectionError);
     connection.on("end", onConnectionEnd);
     command.on("result", (row: Row) => {
-      if (wait.rowsExtend) lastProgress = performance.now();
+      rows++;
       if (done) return;
       try {
         onRow(row);

@@ -78,7 +78,9 @@ describe("a table read cut in the middle, with two workers", () => {
     await proxy.setFault({ kind: "reset", afterServerBytes: MID_RESULT_BYTES });
     await sql.query("UPDATE Packages SET Description = ? WHERE ID = ?", [changed, pkg.id]);
     await waitFor("a reload cut mid-result", async () => proxy.resets >= 2, 10_000);
-    await waitFor("/readyz 503", async () => (await get(service!.url, "/readyz")).status === 503, 5000);
+    let readyz = await get(service.url, "/readyz");
+    await waitFor("/readyz 503", async () => (readyz = await get(service!.url, "/readyz")).status === 503, 5000);
+    console.log(`reset mid-result: /readyz 503 (${readyz.json.problem as string})`);
     await expectAnswersFromMemory(service, pkg.name, before);
     await sleep(1000);
     await expectAnswersFromMemory(service, pkg.name, before);
@@ -143,7 +145,9 @@ describe("a real mariadbd killed while the workers reload", () => {
     await waitFor("mariadbd gone", async () => !isRunning(server.pid), 10_000, 20);
     await proxy.heal();
 
-    await waitFor("/readyz 503", async () => (await get(service!.url, "/readyz")).status === 503, 5000);
+    let readyz = await get(service.url, "/readyz");
+    await waitFor("/readyz 503", async () => (readyz = await get(service!.url, "/readyz")).status === 503, 5000);
+    console.log(`killed mariadbd: /readyz 503 (${readyz.json.problem as string})`);
     // A worker whose read ended before the kill may show the change already.
     await expectAnswersFromMemory(service, pkg.name, before, changed);
 
