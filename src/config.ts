@@ -3,7 +3,7 @@
  * documented in docs/operations.md; a bad value stops the service with one line per problem.
  */
 import { z } from "zod";
-import { DEFAULT_DEADLINES, type QueryDeadlines } from "./db/deadlines.js";
+import { DEFAULT_DEADLINES, DEFAULT_RETRY_MAX_MS, type QueryDeadlines } from "./db/deadlines.js";
 
 const integer = (name: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce
@@ -43,7 +43,7 @@ export const configSchema = z.object({
   DB_ACQUIRE_TIMEOUT_MS: integer("DB_ACQUIRE_TIMEOUT_MS", 50, 600_000).default(DEFAULT_DEADLINES.acquireMs),
   DB_QUERY_TIMEOUT_MS: integer("DB_QUERY_TIMEOUT_MS", 50, 600_000).default(DEFAULT_DEADLINES.queryMs),
   DB_STREAM_IDLE_TIMEOUT_MS: integer("DB_STREAM_IDLE_TIMEOUT_MS", 50, 600_000).default(DEFAULT_DEADLINES.streamIdleMs),
-  DB_RETRY_MAX_MS: integer("DB_RETRY_MAX_MS", 50, 600_000).default(5000),
+  DB_RETRY_MAX_MS: integer("DB_RETRY_MAX_MS", 50, 600_000).default(DEFAULT_RETRY_MAX_MS),
   READY_MAX_SNAPSHOT_AGE_MS: integer("READY_MAX_SNAPSHOT_AGE_MS", 100).default(30_000),
 }).refine((c) => c.READY_MAX_SNAPSHOT_AGE_MS > c.REFRESH_INTERVAL_MS, {
   path: ["READY_MAX_SNAPSHOT_AGE_MS"],

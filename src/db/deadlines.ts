@@ -23,6 +23,12 @@ export interface QueryDeadlines {
 /** The defaults of DB_ACQUIRE_TIMEOUT_MS, DB_QUERY_TIMEOUT_MS and DB_STREAM_IDLE_TIMEOUT_MS. */
 export const DEFAULT_DEADLINES: QueryDeadlines = { acquireMs: 2000, queryMs: 5000, streamIdleMs: 10_000 };
 
+/**
+ * The default of DB_RETRY_MAX_MS: while the database fails, attempts come at most this far
+ * apart, so that answers are current again within the freshness bound once it heals.
+ */
+export const DEFAULT_RETRY_MAX_MS = 2000;
+
 type Row = unknown[];
 
 function corePool(pool: mysql.Pool): CallbackPool {

@@ -16,7 +16,7 @@
 import { inArray, sql } from "drizzle-orm";
 import { MySqlDialect } from "drizzle-orm/mysql-core";
 import type { Db } from "../db/client.js";
-import { DEFAULT_DEADLINES, DeadlinePool, type QueryDeadlines } from "../db/deadlines.js";
+import { DEFAULT_DEADLINES, DEFAULT_RETRY_MAX_MS, DeadlinePool, type QueryDeadlines } from "../db/deadlines.js";
 import { classifyDatabaseError, MissingTablesError, type DatabaseTrouble } from "../db/trouble.js";
 import type { MaybePromise } from "../maybe-promise.js";
 import { fullCollection } from "./full-collection.js";
@@ -40,7 +40,6 @@ const REBUILD_SLICES: Slices = { minMs: 5, maxMs: 50 };
 /** The same trouble is told again after this, then after twice as long each time, up to LOG_REPEAT_MAX_MS. */
 const LOG_REPEAT_MIN_MS = 5000;
 const LOG_REPEAT_MAX_MS = 300_000;
-const DEFAULT_RETRY_MAX_MS = 5000;
 
 export interface ReadModelOptions {
   refreshIntervalMs: number;
