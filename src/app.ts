@@ -6,7 +6,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { PatternRouter } from "hono/router/pattern-router";
 import type { AppDeps, AppEnv, Clock } from "./app-env.js";
-import type { Config } from "./config.js";
+import { queryDeadlines, type Config } from "./config.js";
 import type { Database } from "./db/client.js";
 import { silentLogger, type Logger } from "./http/logging.js";
 import { createMetrics, databasePools, type Metrics } from "./http/metrics.js";
@@ -55,6 +55,13 @@ export function createApp(options: CreateAppOptions): App {
       onError: options.onError,
       onRefresh: ({ sources, durationMs }) =>
         (options.logger ?? silentLogger).info({ sources, durationMs: Math.round(durationMs) }, "package data reloaded"),
+      deadlines: queryDeadlines(config),
+      retryMaxMs: config.DB_RETRY_MAX_MS,
+      // One line naming the cause and what to do; never a stack for an expected failure.
+      onTrouble: (trouble, { attempts, retryInMs }) =>
+        (options.logger ?? silentLogger).warn({ cause: trouble.kind, attempts, retryInMs, detail: trouble.detail }, trouble.message),
+      onRecovered: ({ attempts, troubleMs }) =>
+        (options.logger ?? silentLogger).info({ attempts, troubleMs: Math.round(troubleMs) }, "database answers again"),
     });
   // Also for a read model passed in: encoded rows of a replaced snapshot must not outlive it.
   readModel.onRebuild(() => encoder.forget());

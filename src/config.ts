@@ -3,6 +3,7 @@
  * documented in docs/operations.md; a bad value stops the service with one line per problem.
  */
 import { z } from "zod";
+import { DEFAULT_DEADLINES, DEFAULT_RETRY_MAX_MS, type QueryDeadlines } from "./db/deadlines.js";
 
 const integer = (name: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce
@@ -38,6 +39,15 @@ export const configSchema = z.object({
   RPC_PROFILE: z.enum(["legacy", "current"]).default("legacy"),
   REDIS_URL: z.string().url("REDIS_URL must be a URL like redis://127.0.0.1:6379").optional(),
   WORKERS: integer("WORKERS", 0, 256).default(0),
+  // Deadlines on the database and readiness (docs/operations.md, "Database faults").
+  DB_ACQUIRE_TIMEOUT_MS: integer("DB_ACQUIRE_TIMEOUT_MS", 50, 600_000).default(DEFAULT_DEADLINES.acquireMs),
+  DB_QUERY_TIMEOUT_MS: integer("DB_QUERY_TIMEOUT_MS", 50, 600_000).default(DEFAULT_DEADLINES.queryMs),
+  DB_STREAM_IDLE_TIMEOUT_MS: integer("DB_STREAM_IDLE_TIMEOUT_MS", 50, 600_000).default(DEFAULT_DEADLINES.streamIdleMs),
+  DB_RETRY_MAX_MS: integer("DB_RETRY_MAX_MS", 50, 600_000).default(DEFAULT_RETRY_MAX_MS),
+  READY_MAX_SNAPSHOT_AGE_MS: integer("READY_MAX_SNAPSHOT_AGE_MS", 100).default(30_000),
+}).refine((c) => c.READY_MAX_SNAPSHOT_AGE_MS > c.REFRESH_INTERVAL_MS, {
+  path: ["READY_MAX_SNAPSHOT_AGE_MS"],
+  message: "READY_MAX_SNAPSHOT_AGE_MS must be longer than REFRESH_INTERVAL_MS",
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -52,6 +62,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
   }
   return parsed.data;
+}
+
+/** The deadlines of the read model's queries, from DB_*_TIMEOUT_MS. */
+export function queryDeadlines(config: Config): QueryDeadlines {
+  return { acquireMs: config.DB_ACQUIRE_TIMEOUT_MS, queryMs: config.DB_QUERY_TIMEOUT_MS, streamIdleMs: config.DB_STREAM_IDLE_TIMEOUT_MS };
 }
 
 /** Defaults for tests and embedding: the same values the environment would give. */

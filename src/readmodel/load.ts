@@ -26,34 +26,33 @@ import {
   relationTypes,
   users,
 } from "../../schema/index.js";
+import { QueryBuilder } from "drizzle-orm/mysql-core";
 import type { Db } from "../db/client.js";
+import { deadlinePool, type DeadlinePool } from "../db/deadlines.js";
 import type { BaseRow, Timestamp } from "./types.js";
 
 type Row = unknown[];
 
 type Query = { toSQL(): { sql: string; params: unknown[] } };
 
+/** Builds the queries only; they run on a DeadlinePool. */
+const qb = new QueryBuilder();
+
 /**
  * Runs a query built with Drizzle and hands each row (an array in select order) to `use`
  * as it arrives. A whole result held at once outlives the young generation and lands in
  * the old one as garbage: PackageDepends (531K rows) held 69 MB at once, left there for
  * the next full collection, which under load comes late and raises a worker's peak RSS.
+ * A read that stops making progress fails after DB_STREAM_IDLE_TIMEOUT_MS (deadlines.ts).
  */
-function eachRow(db: Db, query: Query, use: (row: Row) => void): Promise<void> {
+function eachRow(pool: DeadlinePool, query: Query, use: (row: Row) => void): Promise<void> {
   const { sql, params } = query.toSQL();
-  return new Promise((resolve, reject) => {
-    db.$client.pool
-      .query({ sql, values: params, rowsAsArray: true })
-      .stream()
-      .on("data", use)
-      .on("end", resolve)
-      .on("error", reject);
-  });
+  return pool.streamRows(sql, params, use);
 }
 
-async function mapRows<T>(db: Db, query: Query, map: (row: Row) => T): Promise<T[]> {
+async function mapRows<T>(pool: DeadlinePool, query: Query, map: (row: Row) => T): Promise<T[]> {
   const out: T[] = [];
-  await eachRow(db, query, (row) => out.push(map(row)));
+  await eachRow(pool, query, (row) => out.push(map(row)));
   return out;
 }
 
@@ -131,9 +130,9 @@ function unchangedRows<T extends { id: number }>(previous: readonly T[] | undefi
 }
 
 /** Rows of a keyed table, each replaced by its previous copy where every field is the same. */
-function mapKeyedRows<T extends { id: number }>(db: Db, query: Query, previous: readonly T[] | undefined, map: (row: Row) => T): Promise<T[]> {
+function mapKeyedRows<T extends { id: number }>(pool: DeadlinePool, query: Query, previous: readonly T[] | undefined, map: (row: Row) => T): Promise<T[]> {
   const unchanged = unchangedRows(previous);
-  return mapRows(db, query, (row) => unchanged(map(row)));
+  return mapRows(pool, query, (row) => unchanged(map(row)));
 }
 
 /**
@@ -145,18 +144,18 @@ function sameFields<T extends object>(previous: T, row: T): boolean {
   return true;
 }
 
-async function loadUsers(db: Db, previous?: readonly UserRow[]): Promise<UserRow[]> {
-  return mapKeyedRows(db, db.select({ id: users.ID, username: users.Username }).from(users), previous, (r) => ({
+async function loadUsers(pool: DeadlinePool, previous?: readonly UserRow[]): Promise<UserRow[]> {
+  return mapKeyedRows(pool, qb.select({ id: users.ID, username: users.Username }).from(users), previous, (r) => ({
     id: num(r[0]),
     username: str(r[1]),
   }));
 }
 
-async function loadBases(db: Db, previous?: readonly BaseRow[]): Promise<readonly BaseRow[]> {
+async function loadBases(pool: DeadlinePool, previous?: readonly BaseRow[]): Promise<readonly BaseRow[]> {
   const b = packageBases;
   return mapKeyedRows(
-    db,
-    db
+    pool,
+    qb
       .select({
         id: b.ID,
         name: b.Name,
@@ -187,7 +186,7 @@ async function loadBases(db: Db, previous?: readonly BaseRow[]): Promise<readonl
   );
 }
 
-async function loadPackages(db: Db, previous?: readonly PackageRow[]): Promise<readonly PackageRow[]> {
+async function loadPackages(pool: DeadlinePool, previous?: readonly PackageRow[]): Promise<readonly PackageRow[]> {
   const p = packages;
   // Split packages repeat their base's version, URL and often description, and whole
   // families share an upstream URL: repeated copies of these were 7.8 MB at 100K packages
@@ -198,8 +197,8 @@ async function loadPackages(db: Db, previous?: readonly PackageRow[]): Promise<r
   const text = (v: unknown) => (interner ? interner.intern(str(v)) : str(v));
   const textOrNull = (v: unknown) => (v === null ? null : text(v));
   return mapKeyedRows(
-    db,
-    db.select({ id: p.ID, baseId: p.PackageBaseID, name: p.Name, version: p.Version, description: p.Description, url: p.URL }).from(p),
+    pool,
+    qb.select({ id: p.ID, baseId: p.PackageBaseID, name: p.Name, version: p.Version, description: p.Description, url: p.URL }).from(p),
     previous,
     (r) => ({
       id: num(r[0]),
@@ -218,15 +217,15 @@ async function loadPackages(db: Db, previous?: readonly PackageRow[]): Promise<r
  * whole table be read again, and fresh copies of every distinct string (6 MB of
  * PackageDepends at 100K packages) would be held twice while both snapshots are alive.
  */
-async function loadDeclarations(db: Db, typesQuery: Query, rowsQuery: Query, previous?: DeclarationColumns): Promise<DeclarationColumns> {
+async function loadDeclarations(pool: DeadlinePool, typesQuery: Query, rowsQuery: Query, previous?: DeclarationColumns): Promise<DeclarationColumns> {
   const interner = previous ? new Interner(previous.names, previous.conditions) : new Interner();
   const packageIds: number[] = [];
   const typeIds: number[] = [];
   const names: string[] = [];
   const conditions: (string | null)[] = [];
   const [types] = await Promise.all([
-    mapRows(db, typesQuery, (t) => [num(t[0]), str(t[1])] as const),
-    eachRow(db, rowsQuery, (r) => {
+    mapRows(pool, typesQuery, (t) => [num(t[0]), str(t[1])] as const),
+    eachRow(pool, rowsQuery, (r) => {
       packageIds.push(num(r[0]));
       typeIds.push(num(r[1]));
       names.push(interner.intern(str(r[2])));
@@ -242,74 +241,74 @@ async function loadDeclarations(db: Db, typesQuery: Query, rowsQuery: Query, pre
   };
 }
 
-function loadDepends(db: Db, previous?: DeclarationColumns): Promise<DeclarationColumns> {
+function loadDepends(pool: DeadlinePool, previous?: DeclarationColumns): Promise<DeclarationColumns> {
   const d = packageDepends;
   return loadDeclarations(
-    db,
-    db.select({ id: dependencyTypes.ID, name: dependencyTypes.Name }).from(dependencyTypes),
-    db.select({ packageId: d.PackageID, typeId: d.DepTypeID, name: d.DepName, condition: d.DepCondition }).from(d),
+    pool,
+    qb.select({ id: dependencyTypes.ID, name: dependencyTypes.Name }).from(dependencyTypes),
+    qb.select({ packageId: d.PackageID, typeId: d.DepTypeID, name: d.DepName, condition: d.DepCondition }).from(d),
     previous,
   );
 }
 
-function loadRelations(db: Db, previous?: DeclarationColumns): Promise<DeclarationColumns> {
+function loadRelations(pool: DeadlinePool, previous?: DeclarationColumns): Promise<DeclarationColumns> {
   const r = packageRelations;
   return loadDeclarations(
-    db,
-    db.select({ id: relationTypes.ID, name: relationTypes.Name }).from(relationTypes),
-    db.select({ packageId: r.PackageID, typeId: r.RelTypeID, name: r.RelName, condition: r.RelCondition }).from(r),
+    pool,
+    qb.select({ id: relationTypes.ID, name: relationTypes.Name }).from(relationTypes),
+    qb.select({ packageId: r.PackageID, typeId: r.RelTypeID, name: r.RelName, condition: r.RelCondition }).from(r),
     previous,
   );
 }
 
 /** Rows of (owner, rank, name), names interned. */
-function loadLinks(db: Db, query: Query): Promise<NamedLink[]> {
+function loadLinks(pool: DeadlinePool, query: Query): Promise<NamedLink[]> {
   const interner = new Interner();
-  return mapRows(db, query, (r) => ({ ownerId: num(r[0]), rank: num(r[1]), name: interner.intern(str(r[2])) }));
+  return mapRows(pool, query, (r) => ({ ownerId: num(r[0]), rank: num(r[1]), name: interner.intern(str(r[2])) }));
 }
 
-function loadGroups(db: Db): Promise<NamedLink[]> {
+function loadGroups(pool: DeadlinePool): Promise<NamedLink[]> {
   return loadLinks(
-    db,
-    db
+    pool,
+    qb
       .select({ packageId: packageGroups.PackageID, groupId: packageGroups.GroupID, name: groups.Name })
       .from(packageGroups)
       .innerJoin(groups, eq(groups.ID, packageGroups.GroupID)),
   );
 }
 
-function loadLicenses(db: Db): Promise<NamedLink[]> {
+function loadLicenses(pool: DeadlinePool): Promise<NamedLink[]> {
   return loadLinks(
-    db,
-    db
+    pool,
+    qb
       .select({ packageId: packageLicenses.PackageID, licenseId: packageLicenses.LicenseID, name: licenses.Name })
       .from(packageLicenses)
       .innerJoin(licenses, eq(licenses.ID, packageLicenses.LicenseID)),
   );
 }
 
-function loadKeywords(db: Db): Promise<NamedLink[]> {
+function loadKeywords(pool: DeadlinePool): Promise<NamedLink[]> {
   const interner = new Interner();
-  return mapRows(db, db.select({ baseId: packageKeywords.PackageBaseID, keyword: packageKeywords.Keyword }).from(packageKeywords), (r) => ({
+  return mapRows(pool, qb.select({ baseId: packageKeywords.PackageBaseID, keyword: packageKeywords.Keyword }).from(packageKeywords), (r) => ({
     ownerId: num(r[0]),
     rank: 0,
     name: interner.intern(str(r[1])),
   }));
 }
 
-function loadComaintainers(db: Db): Promise<NamedLink[]> {
+function loadComaintainers(pool: DeadlinePool): Promise<NamedLink[]> {
   const c = packageComaintainers;
   return loadLinks(
-    db,
-    db.select({ baseId: c.PackageBaseID, priority: c.Priority, username: users.Username }).from(c).innerJoin(users, eq(users.ID, c.UsersID)),
+    pool,
+    qb.select({ baseId: c.PackageBaseID, priority: c.Priority, username: users.Username }).from(c).innerJoin(users, eq(users.ID, c.UsersID)),
   );
 }
 
 /** Open requests (pending, not closed) per package base, for current aurweb's PendingRequests. */
-async function loadPendingRequests(db: Db): Promise<number[]> {
+async function loadPendingRequests(pool: DeadlinePool): Promise<number[]> {
   const r = packageRequests;
   const baseIds: number[] = [];
-  await eachRow(db, db.select({ baseId: r.PackageBaseID }).from(r).where(and(eq(r.Status, 0), isNull(r.ClosedTS))), (row) => {
+  await eachRow(pool, qb.select({ baseId: r.PackageBaseID }).from(r).where(and(eq(r.Status, 0), isNull(r.ClosedTS))), (row) => {
     if (row[0] !== null) baseIds.push(num(row[0]));
   });
   return baseIds;
@@ -334,12 +333,16 @@ export type SourceRows = { [K in SourceName]: Awaited<ReturnType<(typeof SOURCES
 
 export const WATCHED_TABLES: readonly string[] = [...new Set(Object.values(SOURCES).flatMap((s) => s.tables))];
 
-/** Loads the named sources one after another (bounding peak memory), reusing `previous` for the rest. */
-export async function loadSources(db: Db, names: readonly SourceName[], previous?: SourceRows): Promise<SourceRows> {
+/**
+ * Loads the named sources one after another (bounding peak memory), reusing `previous` for
+ * the rest. A source that fails or stalls fails the whole load; nothing is half-replaced.
+ */
+export async function loadSources(source: Db | DeadlinePool, names: readonly SourceName[], previous?: SourceRows): Promise<SourceRows> {
+  const pool = deadlinePool(source);
   const next = { ...previous } as Record<SourceName, unknown>;
   for (const name of names) {
-    const load = SOURCES[name].load as (db: Db, previous?: unknown) => Promise<unknown>;
-    next[name] = await load(db, previous?.[name]);
+    const load = SOURCES[name].load as (pool: DeadlinePool, previous?: unknown) => Promise<unknown>;
+    next[name] = await load(pool, previous?.[name]);
   }
   return next as SourceRows;
 }

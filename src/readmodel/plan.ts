@@ -6,10 +6,11 @@
  * lists packages in the same order. EXPLAIN reads statistics only; it runs nothing.
  */
 import { eq, inArray, sql, type SQL } from "drizzle-orm";
-import { MySqlDialect } from "drizzle-orm/mysql-core";
+import { MySqlDialect, QueryBuilder } from "drizzle-orm/mysql-core";
 import { packageBases, packages, users } from "../../schema/index.js";
 import { MAX_INPUT_VARS } from "../php/query-string.js";
 import type { Db } from "../db/client.js";
+import { deadlinePool, type DeadlinePool } from "../db/deadlines.js";
 import type { DependencyOrder, ScanOrder, ScanPlans } from "./types.js";
 
 interface ExplainRow {
@@ -24,6 +25,8 @@ const LEGACY_SELECT = sql`SELECT Packages.ID FROM Packages
   LEFT JOIN Users ON PackageBases.MaintainerUID = Users.ID`;
 
 /** Tables read as constants (a user found by its unique name) come first but order nothing. */
+const dialect = new MySqlDialect();
+
 const driving = (rows: readonly ExplainRow[]) => rows.find((r) => r.type !== "const" && r.type !== "system");
 
 /**
@@ -60,19 +63,17 @@ export function dependencyOrderOf(rows: readonly ExplainRow[]): DependencyOrder 
  * EXPLAIN over a connection set up like the legacy PHP's (`SET NAMES 'utf8'`, i.e.
  * utf8mb3): the character set of the literals can change the optimizer's estimates.
  */
-async function explain(db: Db, where: SQL): Promise<ExplainRow[]> {
-  const { sql: text, params } = new MySqlDialect().sqlToQuery(
+async function explain(pool: DeadlinePool, where: SQL): Promise<ExplainRow[]> {
+  const { sql: text, params } = dialect.sqlToQuery(
     sql`EXPLAIN ${LEGACY_SELECT} WHERE ${where} AND PackageBases.PackagerUID IS NOT NULL LIMIT 5000`,
   );
-  const connection = await db.$client.getConnection();
-  try {
-    await connection.query("SET NAMES 'utf8'");
-    const [rows] = await connection.query(text, params);
-    return rows as ExplainRow[];
-  } finally {
-    await connection.query("SET NAMES utf8mb4 COLLATE utf8mb4_general_ci").catch(() => connection.destroy());
-    connection.release();
-  }
+  // A failure destroys the connection, so none goes back to the pool still in utf8mb3.
+  return pool.withConnection(async (session) => {
+    await session.query("SET NAMES 'utf8'");
+    const rows = await session.query<ExplainRow>(text, params);
+    await session.query("SET NAMES utf8mb4 COLLATE utf8mb4_general_ci");
+    return rows;
+  });
 }
 
 function dependencyCondition(type: string, name: string): SQL {
@@ -86,18 +87,20 @@ function dependencyCondition(type: string, name: string): SQL {
  * depends on the argument: MariaDB estimates how many rows carry that name, walks them
  * (insertion order) when they are few and scans packages by base when they are many.
  */
-export async function probeDependencyOrder(db: Db, type: string, name: string): Promise<DependencyOrder> {
-  return dependencyOrderOf(await explain(db, dependencyCondition(type, name)));
+export async function probeDependencyOrder(source: Db | DeadlinePool, type: string, name: string): Promise<DependencyOrder> {
+  return dependencyOrderOf(await explain(deadlinePool(source), dependencyCondition(type, name)));
 }
 
 /** A maintainer with packages: EXPLAIN needs a name that exists, or it plans nothing. */
-async function someMaintainer(db: Db): Promise<string> {
-  const [row] = await db
+async function someMaintainer(pool: DeadlinePool): Promise<string> {
+  const { sql: text, params } = new QueryBuilder()
     .select({ name: users.Username })
     .from(packageBases)
     .innerJoin(users, eq(users.ID, packageBases.MaintainerUID))
-    .limit(1);
-  return row?.name ?? "";
+    .limit(1)
+    .toSQL();
+  const [row] = await pool.query<unknown[]>(text, params, { rowsAsArray: true });
+  return row ? String(row[0]) : "";
 }
 
 /**
@@ -110,15 +113,15 @@ async function someMaintainer(db: Db): Promise<string> {
  * most one less: just below the 1,000 values from which MariaDB turns an IN list into a
  * subquery with a plan of its own (in_predicate_conversion_threshold).
  */
-async function probeNameListScan(db: Db): Promise<number> {
-  const [rows] = (await db.execute(sql`SELECT @@eq_range_index_dive_limit AS diveLimit`)) as unknown as [{ diveLimit: number }[]];
+async function probeNameListScan(pool: DeadlinePool): Promise<number> {
+  const rows = await pool.query<{ diveLimit: number }>("SELECT @@eq_range_index_dive_limit AS diveLimit");
   const diveLimit = Number(rows[0]?.diveLimit ?? 0);
   const mostNames = MAX_INPUT_VARS - 1;
   // 0 means every name is looked up, and then the index always wins.
   if (diveLimit === 0 || diveLimit >= mostNames) return Infinity;
   const scans = async (count: number) => {
     const names = Array.from({ length: count }, (_, i) => `\u0001probe-${i}`);
-    const first = driving(await explain(db, inArray(packages.Name, names)));
+    const first = driving(await explain(pool, inArray(packages.Name, names)));
     return first?.table === "Packages" && first.type === "ALL";
   };
   let lo = diveLimit; // the index at or below the dive limit
@@ -132,7 +135,8 @@ async function probeNameListScan(db: Db): Promise<number> {
   return hi;
 }
 
-export async function probePlans(db: Db): Promise<ScanPlans> {
+export async function probePlans(source: Db | DeadlinePool): Promise<ScanPlans> {
+  const db = deadlinePool(source);
   const pattern = "%probe%";
   const maintainer = await someMaintainer(db);
   const [nameRows, orphanRows, maintainerRows, dependencyRows, nameListScanFrom] = await Promise.all([

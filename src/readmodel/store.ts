@@ -7,11 +7,17 @@
  * committed just after the read must not be missed. Only the sources whose tables
  * changed are read again; the rest of the previous rows are reused.
  *
- * When MariaDB is unreachable the last snapshot keeps serving; polling goes on and the
- * model catches up by itself when the database returns.
+ * When MariaDB is unreachable the last snapshot keeps serving; polling goes on, further
+ * apart while it fails (up to DB_RETRY_MAX_MS), and the model catches up by itself when
+ * the database returns. Every wait on the database has a deadline (db/deadlines.ts), so
+ * a poll or a load always ends and the next one always comes. What went wrong is told
+ * once, as one line (db/trouble.ts), and again only at growing intervals.
  */
 import { inArray, sql } from "drizzle-orm";
+import { MySqlDialect } from "drizzle-orm/mysql-core";
 import type { Db } from "../db/client.js";
+import { DEFAULT_DEADLINES, DEFAULT_RETRY_MAX_MS, DeadlinePool, type QueryDeadlines } from "../db/deadlines.js";
+import { classifyDatabaseError, MissingTablesError, type DatabaseTrouble } from "../db/trouble.js";
 import type { MaybePromise } from "../maybe-promise.js";
 import { fullCollection } from "./full-collection.js";
 import { loadSources, SOURCES, WATCHED_TABLES, type NamedLink, type SourceName, type SourceRows } from "./load.js";
@@ -31,14 +37,43 @@ const PLAN_RECHECK_MS = 30_000;
  * 50 ms for it, and at 100K packages under full load it still ends within a few seconds.
  */
 const REBUILD_SLICES: Slices = { minMs: 5, maxMs: 50 };
+/** The same trouble is told again after this, then after twice as long each time, up to LOG_REPEAT_MAX_MS. */
+const LOG_REPEAT_MIN_MS = 5000;
+const LOG_REPEAT_MAX_MS = 300_000;
 
 export interface ReadModelOptions {
   refreshIntervalMs: number;
   now?: () => number;
+  /** A fault of the program while loading (not of the database), with its stack; told with the same backoff. */
   onError?: (error: unknown) => void;
   onRefresh?: (info: RefreshInfo) => void;
   /** See REBUILD_SLICES. */
   rebuildSlices?: Slices;
+  /** Deadlines of every query the read model makes; DEFAULT_DEADLINES when not given. */
+  deadlines?: QueryDeadlines;
+  /** The longest wait between two attempts while the database fails. */
+  retryMaxMs?: number;
+  /** The database is in trouble: called at the first failure and again with backoff, never once per poll. */
+  onTrouble?: (trouble: DatabaseTrouble, info: TroubleInfo) => void;
+  /** The database answers again after `info.attempts` failed polls. */
+  onRecovered?: (info: { attempts: number; troubleMs: number }) => void;
+}
+
+export interface TroubleInfo {
+  /** Failed polls in a row, this one included. */
+  attempts: number;
+  /** When the next attempt comes. */
+  retryInMs: number;
+}
+
+/** What /readyz needs to know, read from fields: nothing here touches the database. */
+export interface ReadModelHealth {
+  snapshotLoaded: boolean;
+  /** Whether the last poll reached the database and read what it needed within its deadlines. */
+  databaseReachable: boolean;
+  trouble: DatabaseTrouble | undefined;
+  /** Since the start of the last poll that found the snapshot current (undefined without one). */
+  snapshotAgeMs: number | undefined;
 }
 
 export interface RefreshInfo {
@@ -69,15 +104,36 @@ export class ReadModel {
   private running: Promise<void> | undefined;
   private stopped = false;
   private readonly rebuildListeners = new Set<() => void>();
+  private readonly pool: DeadlinePool;
+  /** Failed polls in a row. */
+  private failures = 0;
+  private troubleSince = 0;
+  private logged: { at: number; kind: string; gapMs: number } | undefined;
+  /** performance.now() at the start of the last poll that left the snapshot current. */
+  private currentAsOf: number | undefined;
+  private readonly firstSnapshotWaiters = new Set<() => void>();
   /** Whether the last poll reached the database. */
   databaseReachable = false;
   lastError: unknown;
+  /** What the last poll failed with, classified; undefined after a poll that succeeded. */
+  trouble: DatabaseTrouble | undefined;
   refreshCount = 0;
 
   constructor(
-    private readonly db: Db,
+    db: Db | DeadlinePool,
     private readonly options: ReadModelOptions,
-  ) {}
+  ) {
+    this.pool = db instanceof DeadlinePool ? db : new DeadlinePool(db.$client, options.deadlines ?? DEFAULT_DEADLINES);
+  }
+
+  health(): ReadModelHealth {
+    return {
+      snapshotLoaded: this.snapshot !== undefined,
+      databaseReachable: this.databaseReachable,
+      trouble: this.trouble,
+      snapshotAgeMs: this.snapshot && this.currentAsOf !== undefined ? performance.now() - this.currentAsOf : undefined,
+    };
+  }
 
   /**
    * Calls `listener` as each snapshot that will replace the current one starts to be built,
@@ -106,7 +162,7 @@ export class ReadModel {
   private async askDependencyOrder(snapshot: Snapshot, key: string, type: string, name: string): Promise<DependencyOrder> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), PLAN_TIMEOUT_MS)));
-    const order = await Promise.race([probeDependencyOrder(this.db, type, name).catch(() => undefined), timeout]);
+    const order = await Promise.race([probeDependencyOrder(this.pool, type, name).catch(() => undefined), timeout]);
     clearTimeout(timer);
     if (order === undefined) return snapshot.plans.dependencySearch;
     if (snapshot === this.snapshot) {
@@ -124,8 +180,14 @@ export class ReadModel {
     if (this.snapshot) return this.snapshot;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-    await Promise.race([this.tick(), timeout]);
+    // While the database fails, requests wait for the next scheduled attempt rather than
+    // each starting one: that would undo the backoff.
+    let waiter: (() => void) | undefined;
+    const arrived =
+      this.failures === 0 ? this.tick() : new Promise<void>((resolve) => this.firstSnapshotWaiters.add((waiter = resolve)));
+    await Promise.race([arrived, timeout]);
     clearTimeout(timer);
+    if (waiter) this.firstSnapshotWaiters.delete(waiter);
     return this.snapshot;
   }
 
@@ -155,8 +217,16 @@ export class ReadModel {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       void this.tick().finally(() => this.schedule());
-    }, this.options.refreshIntervalMs);
+    }, this.nextPollInMs());
     this.timer.unref();
+  }
+
+  /** The refresh interval, doubled for each failed poll in a row, up to retryMaxMs. */
+  private nextPollInMs(): number {
+    const interval = this.options.refreshIntervalMs;
+    if (this.failures === 0) return interval;
+    const ceiling = Math.max(interval, this.options.retryMaxMs ?? DEFAULT_RETRY_MAX_MS);
+    return Math.min(interval * 2 ** Math.min(this.failures, 20), ceiling);
   }
 
   private tick(): Promise<void> {
@@ -165,18 +235,44 @@ export class ReadModel {
   }
 
   private async poll(): Promise<void> {
+    const started = performance.now();
     try {
       const { clock, updateTimes } = await this.readUpdateTimes();
-      this.databaseReachable = true;
       const stale = this.staleSources(updateTimes, clock);
       const replan = stale.length === 0 && (await this.plansChanged());
       if (stale.length > 0 || !this.snapshot || replan) await this.reload(stale, clock, updateTimes);
-      this.lastError = undefined;
+      this.succeeded(started);
     } catch (error) {
-      this.databaseReachable = false;
-      this.lastError = error;
-      this.options.onError?.(error);
+      this.failed(error);
     }
+  }
+
+  private succeeded(started: number): void {
+    if (this.failures > 0) this.options.onRecovered?.({ attempts: this.failures, troubleMs: performance.now() - this.troubleSince });
+    this.failures = 0;
+    this.logged = undefined;
+    this.databaseReachable = true;
+    this.lastError = undefined;
+    this.trouble = undefined;
+    this.currentAsOf = started;
+  }
+
+  private failed(error: unknown): void {
+    const trouble = classifyDatabaseError(error, this.pool.address);
+    if (this.failures === 0) this.troubleSince = performance.now();
+    this.failures++;
+    this.databaseReachable = trouble.unexpected;
+    this.lastError = error;
+    this.trouble = trouble;
+    // Told at the first failure, and again with backoff: a new kind of trouble after
+    // LOG_REPEAT_MIN_MS, the same one after twice as long as the last time.
+    const now = performance.now();
+    const changed = trouble.kind !== this.logged?.kind;
+    const gapMs = !this.logged || changed ? LOG_REPEAT_MIN_MS : Math.min(this.logged.gapMs * 2, LOG_REPEAT_MAX_MS);
+    if (this.logged && now - this.logged.at < (changed ? LOG_REPEAT_MIN_MS : this.logged.gapMs)) return;
+    this.logged = { at: now, kind: trouble.kind, gapMs };
+    if (trouble.unexpected) this.options.onError?.(error);
+    this.options.onTrouble?.(trouble, { attempts: this.failures, retryInMs: this.nextPollInMs() });
   }
 
   /**
@@ -188,24 +284,24 @@ export class ReadModel {
     const now = performance.now();
     if (!this.snapshot || now - this.plansCheckedAt < PLAN_RECHECK_MS) return false;
     this.plansCheckedAt = now;
-    const plans = await probePlans(this.db);
+    const plans = await probePlans(this.pool);
     const current = this.snapshot.plans;
     return (Object.keys(plans) as (keyof ScanPlans)[]).some((k) => plans[k] !== current[k]);
   }
 
+  /** The database clock and the tables' UPDATE_TIME; a database without the tables is not an aurweb database. */
   private async readUpdateTimes(): Promise<{ clock: string; updateTimes: Map<string, string | null> }> {
-    const [rows] = (await this.db.execute(sql`SELECT DATE_FORMAT(NOW(), '%Y-%m-%d %H:%i:%s') AS clock`)) as unknown as [
-      { clock: string }[],
-    ];
-    const tables = (await this.db.execute(
+    const rows = await this.pool.query<{ clock: string }>("SELECT DATE_FORMAT(NOW(), '%Y-%m-%d %H:%i:%s') AS clock");
+    const { sql: text, params } = new MySqlDialect().sqlToQuery(
       sql`SELECT TABLE_NAME AS name, DATE_FORMAT(UPDATE_TIME, '%Y-%m-%d %H:%i:%s') AS updateTime
           FROM information_schema.TABLES
           WHERE TABLE_SCHEMA = DATABASE() AND ${inArray(sql`TABLE_NAME`, [...WATCHED_TABLES])}`,
-    )) as unknown as [{ name: string; updateTime: string | null }[]];
-    return {
-      clock: rows[0]!.clock,
-      updateTimes: new Map(tables[0].map((t) => [t.name, t.updateTime])),
-    };
+    );
+    const tables = await this.pool.query<{ name: string; updateTime: string | null }>(text, params);
+    const updateTimes = new Map(tables.map((t) => [t.name, t.updateTime]));
+    const missing = WATCHED_TABLES.filter((table) => !updateTimes.has(table));
+    if (missing.length > 0) throw new MissingTablesError(missing);
+    return { clock: rows[0]!.clock, updateTimes };
   }
 
   /**
@@ -270,14 +366,14 @@ export class ReadModel {
     const started = performance.now();
     const names = this.rows ? sources : (Object.keys(SOURCES) as SourceName[]);
     const previousRows = this.rows;
-    const rows = await loadSources(this.db, names, previousRows);
+    const rows = await loadSources(this.pool, names, previousRows);
     if (names.length > 0 && this.snapshot && previousRows && this.patchInPlace(this.snapshot, names, previousRows, rows)) {
       this.keepRows(rows, this.snapshot);
       this.recordRead(names, clock, updateTimes);
       this.options.onRefresh?.({ sources: names, durationMs: performance.now() - started });
       return;
     }
-    const plans = await probePlans(this.db);
+    const plans = await probePlans(this.pool);
     this.plansCheckedAt = performance.now();
     if (this.snapshot) {
       for (const listener of this.rebuildListeners) listener();
@@ -291,6 +387,8 @@ export class ReadModel {
     const snapshot = this.snapshot ? await runInSlices(build, this.options.rebuildSlices ?? REBUILD_SLICES) : runAtOnce(build);
     this.keepRows(rows, snapshot);
     this.snapshot = snapshot;
+    for (const waiter of this.firstSnapshotWaiters) waiter();
+    this.firstSnapshotWaiters.clear();
     this.dependencyPlans = new Map();
     this.recordRead(names, clock, updateTimes);
     this.refreshCount++;

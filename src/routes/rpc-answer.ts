@@ -11,6 +11,7 @@ import { waitWithinDeadline } from "../http/timeout.js";
 import { andThen, type MaybePromise } from "../maybe-promise.js";
 import type { Snapshot } from "../readmodel/snapshot.js";
 import { clientAddress } from "../rpc/client-address.js";
+import { unavailableReason } from "../db/trouble.js";
 import { answerCurrent, errorObject } from "../rpc/current.js";
 import { encodeCurrent } from "../rpc/current-json.js";
 import { answerLegacy, early } from "../rpc/legacy.js";
@@ -18,7 +19,6 @@ import { LEGACY_TYPES, type RpcParams } from "../rpc/params.js";
 import { errorBody, type RpcResponse } from "../rpc/respond.js";
 import type { BodyError } from "../http/read-body.js";
 
-const SERVICE_UNAVAILABLE = "The package database cannot be reached. Please try again later.";
 /** Before the first snapshot exists, how long a request may wait for it before a 503. */
 const FIRST_SNAPSHOT_WAIT_MS = 2500;
 
@@ -33,7 +33,9 @@ export function answerRpc(c: Context<AppEnv>, params: RpcParams, answeredByPhp =
   const snapshot = deps.readModel.current();
   if (snapshot) return answerFrom(c, params, snapshot, answeredByPhp);
   return waitWithinDeadline(c, deps.readModel.ready(FIRST_SNAPSHOT_WAIT_MS)).then((first) =>
-    first ? answerFrom(c, params, first, answeredByPhp) : send(c, unavailable(deps.config.RPC_PROFILE, params)),
+    first
+      ? answerFrom(c, params, first, answeredByPhp)
+      : send(c, unavailable(deps.config.RPC_PROFILE, params, unavailableReason(deps.readModel.trouble?.kind))),
   );
 }
 
@@ -69,12 +71,13 @@ function answerFrom(c: Context<AppEnv>, params: RpcParams, snapshot: Snapshot, a
   return andThen(response, (made) => send(c, made));
 }
 
-function unavailable(profile: "legacy" | "current", params: RpcParams): RpcResponse {
+/** Without package data: a 503 whose message says what is wrong with the database (db/trouble.ts). */
+function unavailable(profile: "legacy" | "current", params: RpcParams, reason: string): RpcResponse {
   if (profile === "current") {
-    return { status: 503, headers: { "Content-Type": "application/json" }, body: encodeCurrent(errorObject(5, SERVICE_UNAVAILABLE)) };
+    return { status: 503, headers: { "Content-Type": "application/json" }, body: encodeCurrent(errorObject(5, reason)) };
   }
   const version = params.version >= 1n && params.version <= 5n ? params.version : 5n;
-  return { ...early(version, SERVICE_UNAVAILABLE), status: 503 };
+  return { ...early(version, reason), status: 503 };
 }
 
 const KNOWN_TYPES = new Set<string>(LEGACY_TYPES);

@@ -73,7 +73,7 @@ describe("operations endpoints and request observation", () => {
     const { app: unreachable } = await appFor({ url: `mysql://root@127.0.0.1:${await freePort()}/nothing` });
     const response = await get(unreachable, "/readyz");
     expect(response.status).toBe(503);
-    expect(await response.json()).toEqual({ ready: false, databaseReachable: false, snapshotLoaded: false });
+    expect(await response.json()).toMatchObject({ ready: false, databaseReachable: false, snapshotLoaded: false, problem: "unreachable" });
     await unreachable.deps.readModel.stop();
   });
 
