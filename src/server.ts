@@ -87,9 +87,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     poolSize: config.DB_POOL_SIZE,
     replicaUrls: config.DATABASE_REPLICA_URLS,
   });
-  // A rate-limit check must not wait for Redis: after a second without an answer the
-  // request is let through (RateLimiter fails open), rather than queued until it returns.
-  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { commandTimeout: 1000, maxRetriesPerRequest: 1 }) : undefined;
+  // A rate-limit check does not wait for Redis past RATE_LIMIT_TIMEOUT_MS (the store's
+  // deadline; RateLimiter then lets the request through), and a command queued while
+  // Redis is away fails after one retry rather than waiting for it to come back.
+  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 }) : undefined;
   redis?.on("error", (error: Error) => logger.warn({ err: error }, "redis"));
 
   const metrics = createMetrics({
@@ -104,7 +105,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger,
     metrics,
     onError,
-    rateLimitStore: redis ? new RedisRateLimitStore(redis) : undefined,
+    rateLimitStore: redis ? new RedisRateLimitStore(redis, { timeoutMs: config.RATE_LIMIT_TIMEOUT_MS }) : undefined,
   });
   // Returns once the first snapshot is loaded, or the database did not answer (the read
   // model keeps polling, and /readyz says 503 until it has one).
