@@ -15,6 +15,7 @@ import { createDatabase } from "./db/client.js";
 import type { Logger } from "./http/logging.js";
 import { createMetrics, databasePools } from "./http/metrics.js";
 import { handleInBursts } from "./http/handle-in-bursts.js";
+import { listenError } from "./net/can-listen.js";
 import { RedisRateLimitStore } from "./rpc/rate-limit-redis.js";
 
 export interface ServerOptions {
@@ -113,9 +114,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const server = createHttpServer(app);
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    // The port was free when main.ts checked, before the data was loaded; something may
+    // have taken it since.
+    const failed = (error: NodeJS.ErrnoException) => reject(listenError(error, config.PORT, config.HOST) ?? error);
+    server.once("error", failed);
     server.listen(config.PORT, config.HOST, () => {
-      server.off("error", reject);
+      server.off("error", failed);
       resolve();
     });
   });
