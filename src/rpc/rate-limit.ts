@@ -23,6 +23,12 @@ const STATEMENT_TIMEOUT = 1969;
 const DEADLOCK = 1213;
 /** Runs of a counting statement InnoDB chose as a deadlock's victim. */
 const COUNT_ATTEMPTS = 3;
+/**
+ * How long after the deadline a connection may still bring the server's own timeout
+ * back before it is taken for lost and closed; at least a second, so that a busy server
+ * does not cost the pool its connections.
+ */
+const LOST_CONNECTION_MS = 1000;
 
 export interface DatabaseRateLimitStoreOptions {
   /** How long a request may wait for the database (RATE_LIMIT_TIMEOUT_MS). */
@@ -42,8 +48,8 @@ export interface DatabaseRateLimitStoreOptions {
  *
  * MariaDB abandons each statement after the deadline (max_statement_time), so a lock
  * wait ends on the server and the connection comes back; a connection that does not
- * answer within another deadline (the network, not the server) is closed, so the pool
- * never holds it for good.
+ * answer a while after that (the network, not the server) is closed, so the pool never
+ * holds it for good.
  */
 export class DatabaseRateLimitStore implements RateLimitStore {
   private readonly pool: CorePool;
@@ -102,7 +108,7 @@ export class DatabaseRateLimitStore implements RateLimitStore {
         reject(new RateLimitStoreTimeout(this.deadline.timeoutMs));
         if (running) {
           const connection = running;
-          grace = this.deadline.watch(() => connection.destroy());
+          grace = this.deadline.watch(() => connection.destroy(), Math.max(this.deadline.timeoutMs, LOST_CONNECTION_MS));
         }
       });
       this.pool.getConnection((error, connection) => {

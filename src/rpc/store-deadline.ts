@@ -27,9 +27,9 @@ export class StoreDeadline {
 
   constructor(readonly timeoutMs: number) {}
 
-  /** Calls `expire` once, `timeoutMs` from now, unless the watch is cancelled first. */
-  watch(expire: () => void): Watch {
-    const entry: Watch = { expiresAt: performance.now() + this.timeoutMs, expire };
+  /** Calls `expire` once, `afterMs` from now, unless the watch is cancelled first. */
+  watch(expire: () => void, afterMs = this.timeoutMs): Watch {
+    const entry: Watch = { expiresAt: performance.now() + afterMs, expire };
     this.waiting.add(entry);
     if (this.timer === undefined) {
       this.timer = setInterval(() => this.expireDue(), Math.max(1, this.timeoutMs / CHECKS_PER_TIMEOUT));
