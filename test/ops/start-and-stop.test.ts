@@ -69,21 +69,22 @@ describe("starting and stopping", () => {
     }
   });
 
+  // Ctrl-C: SIGINT to the process group. Under npm start: npm passes the SIGINT it got
+  // from the terminal on to the service, which gets two.
   describe.each([
-    { workers: 1, how: "SIGINT to the process group (Ctrl-C)" },
-    { workers: 2, how: "SIGINT to the process group (Ctrl-C)" },
-    // npm passes the SIGINT it got from the terminal on to the service, which gets two.
-    { workers: 1, how: "SIGINT to the process group, then to the service (npm start)" },
-    { workers: 2, how: "SIGTERM to the primary" },
+    { workers: 1, how: "Ctrl-C" },
+    { workers: 2, how: "Ctrl-C" },
+    { workers: 1, how: "Ctrl-C under npm" },
+    { workers: 2, how: "SIGTERM" },
   ])("WORKERS=$workers, $how", ({ workers, how }) => {
     it("every process logs one line that it stopped, and the service exits 0", async () => {
       const service = await spawnService({ DATABASE_URL: db.url, WORKERS: String(workers), RATE_LIMIT_REQUESTS: "0" }, { detached: true });
       const pids = new Set(service.logs().filter((l) => l.msg === "listening").map((l) => l.pid));
       expect(pids.size).toBe(workers === 1 ? 1 : workers + 1);
 
-      if (how.startsWith("SIGINT")) process.kill(-service.child.pid!, "SIGINT");
+      if (how.startsWith("Ctrl-C")) process.kill(-service.child.pid!, "SIGINT");
       else service.child.kill("SIGTERM");
-      if (how.endsWith("(npm start)")) service.child.kill("SIGINT");
+      if (how === "Ctrl-C under npm") service.child.kill("SIGINT");
       expect(await service.exited).toBe(0);
 
       const stops = service.logs().filter((l) => String(l.msg).startsWith("stopped"));
