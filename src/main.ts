@@ -67,7 +67,7 @@ class Stopping {
     const onSignal = (signal: NodeJS.Signals) => {
       if (this.requested) return;
       this.requested = signal;
-      if (this.stop) this.runStop(this.stop);
+      if (this.stop) void this.stop().then((code) => process.exit(code ?? 0));
       else this.exitNow();
     };
     process.on("SIGTERM", onSignal);
@@ -77,10 +77,6 @@ class Stopping {
   /** From now on a signal runs `stop`, then exits with its code (0 if none). */
   whenSignalled(stop: () => Promise<number | void>): void {
     this.stop = stop;
-  }
-
-  private runStop(stop: () => Promise<number | void>): void {
-    void stop().then((code) => process.exit(code ?? 0));
   }
 
   private exitNow(): void {
