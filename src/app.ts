@@ -70,9 +70,9 @@ export function createApp(options: CreateAppOptions): App {
     clock,
     readModel,
     rateLimiter: new RateLimiter(
-      options.rateLimitStore ?? new DatabaseRateLimitStore(db.db),
+      options.rateLimitStore ?? new DatabaseRateLimitStore(db.pool, { timeoutMs: config.RATE_LIMIT_TIMEOUT_MS }),
       { limit: config.RATE_LIMIT_REQUESTS, windowSeconds: config.RATE_LIMIT_WINDOW },
-      options.onError,
+      options.logger,
     ),
     encoder,
     deadlines: new Deadlines(config.REQUEST_TIMEOUT_MS),

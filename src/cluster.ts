@@ -1,8 +1,15 @@
 /**
  * WORKERS > 1: a primary process forks the workers, which share the listening port
  * (node's cluster hands each new connection to the next worker). The primary serves
- * nothing itself: it restarts a worker that dies, passes SIGTERM on to all of them and
+ * nothing itself: it replaces a worker that dies, passes SIGTERM on to all of them and
  * exits once they have drained.
+ *
+ * Supervision: only the first start can stop the service (a worker that dies before it
+ * listens then would die the same way again: bad configuration, say). After that a
+ * worker that dies is replaced, whether or not it had started listening, and the other
+ * workers go on serving; each place in the cluster waits longer before each new try
+ * while its workers keep dying young (a crash loop), and starts again from the shortest
+ * wait once one of them has run for a while.
  *
  * Metrics: a scrape reaches one worker, but must count the requests of all of them, or
  * Prometheus would see counters jump between workers' values. That worker asks the
@@ -38,6 +45,17 @@ export interface Primary {
   stop(): void;
 }
 
+export interface RestartPolicy {
+  /** The wait before replacing a worker that died after running for a while. */
+  firstDelayMs: number;
+  /** The longest wait: each replacement that dies young doubles the next one, up to this. */
+  maxDelayMs: number;
+  /** How long a worker must have listened for its death not to count as a crash loop. */
+  stableAfterMs: number;
+}
+
+export const DEFAULT_RESTART_POLICY: RestartPolicy = { firstDelayMs: 1000, maxDelayMs: 30_000, stableAfterMs: 60_000 };
+
 export interface PrimaryOptions {
   workers: number;
   /** Added to the workers' environment. */
@@ -45,12 +63,25 @@ export interface PrimaryOptions {
   /** Node and V8 options for the workers, after the primary's own. */
   execArgv?: string[];
   logger: Logger;
+  restart?: RestartPolicy;
+}
+
+/** One place in the cluster: the worker in it, and how its replacements have fared. */
+interface Slot {
+  index: number;
+  worker?: Worker;
+  /** performance.now() when the worker in it started listening. */
+  listeningSince?: number;
+  /** Replacements in a row whose worker died before it had run for a while. */
+  youngDeaths: number;
+  replacement?: NodeJS.Timeout;
 }
 
 export function runPrimary(options: PrimaryOptions): Primary {
   const { logger } = options;
+  const policy = options.restart ?? DEFAULT_RESTART_POLICY;
   cluster.setupPrimary({ execArgv: [...process.execArgv, ...(options.execArgv ?? [])] });
-  const listeningIds = new Set<number>();
+  let started = false;
   let stopping = false;
   let failed = false;
 
@@ -59,41 +90,72 @@ export function runPrimary(options: PrimaryOptions): Primary {
   let resolveExited!: (code: number) => void;
   const exited = new Promise<number>((resolve) => (resolveExited = resolve));
 
+  const slots: Slot[] = Array.from({ length: options.workers }, (_, index) => ({ index, youngDeaths: 0 }));
   // Tracked here rather than read from cluster.workers, which may still list a worker
   // that has exited until its IPC channel closes.
-  const alive = new Set<Worker>();
-  const fork = () => {
-    alive.add(cluster.fork(options.env));
+  const alive = new Map<Worker, Slot>();
+  const fork = (slot: Slot) => {
+    slot.replacement = undefined;
+    slot.listeningSince = undefined;
+    const worker = cluster.fork(options.env);
+    slot.worker = worker;
+    alive.set(worker, slot);
+    logger.info({ workerPid: worker.process.pid, slot: slot.index }, "worker started");
+  };
+  const finish = () => {
+    const code = failed ? 1 : 0;
+    logger.info({ code }, "stopped");
+    resolveExited(code);
   };
   const stop = () => {
+    if (stopping) return;
     stopping = true;
-    for (const worker of alive) worker.process.kill("SIGTERM");
-    if (alive.size === 0) resolveExited(failed ? 1 : 0);
+    for (const slot of slots) clearTimeout(slot.replacement);
+    for (const worker of alive.keys()) worker.process.kill("SIGTERM");
+    if (alive.size === 0) finish();
   };
 
   cluster.on("listening", (worker, address) => {
-    listeningIds.add(worker.id);
-    if (listeningIds.size >= options.workers) resolveListening(address);
-  });
-  cluster.on("exit", (worker, code, signal) => {
-    alive.delete(worker);
-    if (stopping) {
-      if (code !== 0) failed = true;
-      if (alive.size === 0) resolveExited(failed ? 1 : 0);
-    } else if (!listeningIds.has(worker.id)) {
-      // It died before it could serve (a port in use, say): starting another would fail
-      // the same way, over and over.
-      logger.error({ pid: worker.process.pid, code, signal }, "worker failed to start; stopping");
-      failed = true;
-      stop();
-    } else {
-      logger.error({ pid: worker.process.pid, code, signal }, "worker died; starting another");
-      fork();
+    const slot = alive.get(worker);
+    if (!slot) return;
+    slot.listeningSince = performance.now();
+    if (!started && slots.every((s) => s.listeningSince !== undefined)) {
+      started = true;
+      resolveListening(address);
     }
   });
-  answerWorkersMetricsRequests(() => [...alive]);
+  cluster.on("exit", (worker, code, signal) => {
+    const slot = alive.get(worker);
+    if (!slot) return;
+    alive.delete(worker);
+    const workerPid = worker.process.pid;
+    if (stopping) {
+      if (code !== 0) failed = true;
+      if (alive.size === 0) finish();
+      return;
+    }
+    const listened = slot.listeningSince !== undefined;
+    if (!started && !listened) {
+      // It died before it could serve at the first start: bad configuration, say, with
+      // which every try would fail the same way.
+      logger.error({ workerPid, code, signal }, "worker failed to start; stopping");
+      failed = true;
+      stop();
+      return;
+    }
+    const ranFor = listened ? performance.now() - slot.listeningSince! : 0;
+    if (ranFor >= policy.stableAfterMs) slot.youngDeaths = 0;
+    const delayMs = Math.min(policy.firstDelayMs * 2 ** slot.youngDeaths, policy.maxDelayMs);
+    slot.youngDeaths++;
+    logger.error(
+      { workerPid, code, signal, listened, ranForMs: Math.round(ranFor), restartInMs: delayMs },
+      listened ? "worker died; starting another" : "worker died before it listened; starting another",
+    );
+    slot.replacement = setTimeout(() => fork(slot), delayMs);
+  });
+  answerWorkersMetricsRequests(() => [...alive.keys()]);
 
-  for (let i = 0; i < options.workers; i++) fork();
+  for (const slot of slots) fork(slot);
   return { listening, exited, stop };
 }
 

@@ -39,6 +39,8 @@ export const configSchema = z.object({
   RPC_PROFILE: z.enum(["legacy", "current"]).default("legacy"),
   REDIS_URL: z.string().url("REDIS_URL must be a URL like redis://127.0.0.1:6379").optional(),
   WORKERS: integer("WORKERS", 0, 256).default(0),
+  // How long a request waits for the rate-limit store before it is let through uncounted.
+  RATE_LIMIT_TIMEOUT_MS: integer("RATE_LIMIT_TIMEOUT_MS", 10, 60_000).default(250),
   // Deadlines on the database and readiness (docs/operations.md, "Database faults").
   DB_ACQUIRE_TIMEOUT_MS: integer("DB_ACQUIRE_TIMEOUT_MS", 50, 600_000).default(DEFAULT_DEADLINES.acquireMs),
   DB_QUERY_TIMEOUT_MS: integer("DB_QUERY_TIMEOUT_MS", 50, 600_000).default(DEFAULT_DEADLINES.queryMs),

@@ -1,7 +1,8 @@
 /**
  * `npm start`: configuration from the environment, then the database (DATABASE_URL, or a
  * private development MariaDB when it is not set), then one serving process or, with
- * WORKERS other than 1, a cluster of them. SIGTERM and SIGINT drain and exit 0.
+ * WORKERS other than 1, a cluster of them. SIGTERM and SIGINT drain and exit 0, each
+ * process with one line that it stopped.
  */
 import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
@@ -10,6 +11,7 @@ import { runPrimary } from "./cluster.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { ensureLocalMariadb, LocalMariadbError } from "./devdb/local-mariadb.js";
 import { createLogger, type Logger } from "./http/logging.js";
+import { checkCanListen, ListenError } from "./net/can-listen.js";
 import { startServer } from "./server.js";
 
 /**
@@ -51,29 +53,57 @@ const WORKER_SEMI_SPACE = "--max-semi-space-size=16";
 /** A request that shows the service answering from the sample data set. */
 const TRY_PATH = "/rpc/?v=5&type=search&arg=python3";
 
-function onShutdownSignal(handler: () => void): void {
-  process.once("SIGTERM", handler);
-  process.once("SIGINT", handler);
+/**
+ * SIGTERM and SIGINT stop the process, from the moment it starts: Ctrl-C in a terminal
+ * sends SIGINT to every process of the group at once (npm, the primary, each worker),
+ * and npm passes its own on, so a process may get several; the first one counts. Before
+ * there is anything to drain the process just says so and exits.
+ */
+class Stopping {
+  private stop: (() => Promise<number | void>) | undefined;
+  private requested: NodeJS.Signals | undefined;
+
+  constructor(private readonly logger: Logger) {
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (this.requested) return;
+      this.requested = signal;
+      if (this.stop) void this.stop().then((code) => process.exit(code ?? 0));
+      else this.exitNow();
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  }
+
+  /** From now on a signal runs `stop`, then exits with its code (0 if none). */
+  whenSignalled(stop: () => Promise<number | void>): void {
+    this.stop = stop;
+  }
+
+  private exitNow(): void {
+    this.logger.info({ signal: this.requested }, "stopped before it started");
+    process.exit(0);
+  }
 }
 
-async function serveOneProcess(config: Config, databaseUrl: string, logger: Logger): Promise<string> {
+async function serveOneProcess(config: Config, databaseUrl: string, logger: Logger, stopping: Stopping): Promise<string> {
   const server = await startServer({ config, databaseUrl, logger });
-  onShutdownSignal(() => {
-    void server.stop().then(() => process.exit(0));
-  });
+  stopping.whenSignalled(() => server.stop());
   return server.url;
 }
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
+  const stopping = new Stopping(logger);
 
   if (cluster.isWorker) {
     // The primary resolved the database and put it in our environment.
     if (!config.DATABASE_URL) throw new ConfigError("a cluster worker needs DATABASE_URL from the primary");
-    await serveOneProcess(config, config.DATABASE_URL, logger);
+    await serveOneProcess(config, config.DATABASE_URL, logger, stopping);
     return;
   }
+
+  await checkCanListen(config.PORT, config.HOST);
 
   let databaseUrl = config.DATABASE_URL;
   let localStopCommand: string | undefined;
@@ -86,13 +116,17 @@ async function main(): Promise<void> {
   const workers = config.WORKERS === 0 ? availableParallelism() : config.WORKERS;
   let url: string;
   if (workers === 1) {
-    url = await serveOneProcess(config, databaseUrl, logger);
+    url = await serveOneProcess(config, databaseUrl, logger, stopping);
   } else {
     const env = { DATABASE_URL: databaseUrl, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? WORKER_MALLOC_ARENAS };
     const semiSpaceGiven = [...process.execArgv, process.env.NODE_OPTIONS ?? ""].some((a) => a.includes("--max-semi-space-size"));
     const primary = runPrimary({ workers, env, execArgv: semiSpaceGiven ? [] : [WORKER_SEMI_SPACE], logger });
-    onShutdownSignal(() => primary.stop());
+    // 1 when the first start failed or a worker did not stop cleanly.
     void primary.exited.then((code) => process.exit(code));
+    stopping.whenSignalled(() => {
+      primary.stop();
+      return primary.exited;
+    });
     const { address, port } = await primary.listening;
     const host = address ?? config.HOST;
     url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
@@ -106,7 +140,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const expected = error instanceof ConfigError || error instanceof LocalMariadbError;
+  const expected = error instanceof ConfigError || error instanceof LocalMariadbError || error instanceof ListenError;
   console.error(expected ? error.message : error);
   process.exit(1);
 });

@@ -15,6 +15,7 @@ import { createDatabase } from "./db/client.js";
 import type { Logger } from "./http/logging.js";
 import { createMetrics, databasePools } from "./http/metrics.js";
 import { handleInBursts } from "./http/handle-in-bursts.js";
+import { listenError } from "./net/can-listen.js";
 import { RedisRateLimitStore } from "./rpc/rate-limit-redis.js";
 
 export interface ServerOptions {
@@ -87,9 +88,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     poolSize: config.DB_POOL_SIZE,
     replicaUrls: config.DATABASE_REPLICA_URLS,
   });
-  // A rate-limit check must not wait for Redis: after a second without an answer the
-  // request is let through (RateLimiter fails open), rather than queued until it returns.
-  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { commandTimeout: 1000, maxRetriesPerRequest: 1 }) : undefined;
+  // A rate-limit check does not wait for Redis past RATE_LIMIT_TIMEOUT_MS (the store's
+  // deadline; RateLimiter then lets the request through), and a command queued while
+  // Redis is away fails after one retry rather than waiting for it to come back.
+  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 }) : undefined;
   redis?.on("error", (error: Error) => logger.warn({ err: error }, "redis"));
 
   const metrics = createMetrics({
@@ -104,7 +106,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger,
     metrics,
     onError,
-    rateLimitStore: redis ? new RedisRateLimitStore(redis) : undefined,
+    rateLimitStore: redis ? new RedisRateLimitStore(redis, { timeoutMs: config.RATE_LIMIT_TIMEOUT_MS }) : undefined,
   });
   // Returns once the first snapshot is loaded, or the database did not answer (the read
   // model keeps polling, and /readyz says 503 until it has one).
@@ -112,9 +114,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const server = createHttpServer(app);
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    // The port was free when main.ts checked, before the data was loaded; something may
+    // have taken it since.
+    const failed = (error: NodeJS.ErrnoException) => reject(listenError(error, config.PORT, config.HOST) ?? error);
+    server.once("error", failed);
     server.listen(config.PORT, config.HOST, () => {
-      server.off("error", reject);
+      server.off("error", failed);
       resolve();
     });
   });

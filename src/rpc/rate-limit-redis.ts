@@ -7,6 +7,7 @@
  */
 import type { Redis } from "ioredis";
 import type { RateLimitStore } from "./rate-limit.js";
+import { StoreDeadline } from "./store-deadline.js";
 
 // KEYS[1]: the address's hash {start, requests}; ARGV: now, window (seconds).
 // The expiry only collects windows nobody touches again; the start comparison decides,
@@ -25,10 +26,26 @@ return redis.call('HINCRBY', KEYS[1], 'requests', 1)
 
 export const RATE_LIMIT_KEY_PREFIX = "aurweb:ratelimit:";
 
-export class RedisRateLimitStore implements RateLimitStore {
-  constructor(private readonly redis: Redis) {}
+export interface RedisRateLimitStoreOptions {
+  /** How long a request may wait for Redis (RATE_LIMIT_TIMEOUT_MS). */
+  timeoutMs: number;
+}
 
-  async hit(ip: string, now: number, windowSeconds: number): Promise<number> {
-    return Number(await this.redis.eval(HIT, 1, RATE_LIMIT_KEY_PREFIX + ip, now, windowSeconds));
+/**
+ * A command that outlives the deadline is left to the client, which keeps the
+ * connection's replies in order; the request goes on without it.
+ */
+export class RedisRateLimitStore implements RateLimitStore {
+  private readonly deadline: StoreDeadline;
+
+  constructor(
+    private readonly redis: Redis,
+    options: RedisRateLimitStoreOptions,
+  ) {
+    this.deadline = new StoreDeadline(options.timeoutMs);
+  }
+
+  hit(ip: string, now: number, windowSeconds: number): Promise<number> {
+    return this.deadline.within(this.redis.eval(HIT, 1, RATE_LIMIT_KEY_PREFIX + ip, now, windowSeconds)).then(Number);
   }
 }

@@ -54,12 +54,12 @@ describe("rate-limit stores", () => {
       return seen;
     };
     const expected = [1, 2, 1, 3, 1, 2, 2];
-    expect(await counts(new DatabaseRateLimitStore(database.db))).toEqual(expected);
-    expect(await counts(new RedisRateLimitStore(redis))).toEqual(expected);
+    expect(await counts(new DatabaseRateLimitStore(database.pool, { timeoutMs: 5000 }))).toEqual(expected);
+    expect(await counts(new RedisRateLimitStore(redis, { timeoutMs: 5000 }))).toEqual(expected);
   });
 
   it("lose no count when many requests arrive at once", async () => {
-    const store = new RedisRateLimitStore(redis);
+    const store = new RedisRateLimitStore(redis, { timeoutMs: 5000 });
     const now = Math.floor(Date.now() / 1000);
     const seen = await Promise.all(Array.from({ length: 50 }, () => store.hit(addresses[2]!, now, WINDOW)));
     expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));

@@ -124,6 +124,7 @@ describe("WORKERS=2: one instance, two processes", () => {
 
   it("drains both workers on SIGTERM and exits 0", async () => {
     expect(await service.stop()).toBe(0);
-    expect(service.logs().filter((l) => l.msg === "stopped")).toHaveLength(2);
+    // Each worker, then the primary.
+    expect(service.logs().filter((l) => l.msg === "stopped")).toHaveLength(3);
   });
 });

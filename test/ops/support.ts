@@ -39,10 +39,13 @@ export interface ServiceProcess {
  * over the test's environment. Resolves once every process logged that it listens and
  * /readyz says ready.
  */
-export async function spawnService(env: Record<string, string>): Promise<ServiceProcess> {
+export async function spawnService(env: Record<string, string>, options: { detached?: boolean } = {}): Promise<ServiceProcess> {
   const port = Number(env.PORT ?? (await freePort()));
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: REPO_ROOT,
+    // In a process group of its own, as a terminal runs `npm start`: a signal to the
+    // group reaches the primary and every worker at once.
+    detached: options.detached ?? false,
     env: { ...process.env, LOG_LEVEL: "info", HOST: "127.0.0.1", WORKERS: "1", ...env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -1,0 +1,215 @@
+/**
+ * RATE_LIMIT_TIMEOUT_MS: a rate-limit store that is slow (a lock in MariaDB) or cut off
+ * (a network partition, made with a real TCP hop that stops passing bytes) costs a
+ * request at most the deadline; the request is let through, the log says so once per
+ * episode, and the database store gives its pool connection back either way.
+ */
+import { randomInt } from "node:crypto";
+import { Writable } from "node:stream";
+import { Redis } from "ioredis";
+import mysql from "mysql2/promise";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createApp } from "../../src/app.js";
+import { defaultConfig } from "../../src/config.js";
+import { createDatabase, poolUsage, type Database } from "../../src/db/client.js";
+import { createSchema } from "../../src/db/create-schema.js";
+import { createLogger } from "../../src/http/logging.js";
+import { DatabaseRateLimitStore, RateLimiter } from "../../src/rpc/rate-limit.js";
+import { RATE_LIMIT_KEY_PREFIX, RedisRateLimitStore } from "../../src/rpc/rate-limit-redis.js";
+import { RateLimitStoreTimeout } from "../../src/rpc/store-deadline.js";
+import { createScratchDatabase, type ScratchDatabase } from "../support/database.js";
+import { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
+
+const REDIS_URL = new URL(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379");
+const TIMEOUT = 200;
+const WINDOW = 3600;
+const now = () => Math.floor(Date.now() / 1000);
+
+function capturingLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: createLogger("info", destination), lines };
+}
+
+/** How long `work` took to settle, and how. */
+async function timed<T>(work: Promise<T>): Promise<{ ms: number; value?: T; error?: unknown }> {
+  const started = performance.now();
+  try {
+    const value = await work;
+    return { ms: performance.now() - started, value };
+  } catch (error) {
+    return { ms: performance.now() - started, error };
+  }
+}
+
+describe("the rate-limit store's deadline", () => {
+  let scratch: ScratchDatabase;
+  let proxy: TcpProxy;
+  let locker: mysql.Connection;
+  const databases: Database[] = [];
+
+  /** A pool that reaches MariaDB through the partitionable proxy. */
+  function throughProxy(poolSize: number): Database {
+    const url = new URL(scratch.url);
+    url.hostname = "127.0.0.1";
+    url.port = String(proxy.port);
+    const database = createDatabase(url.toString(), { poolSize });
+    databases.push(database);
+    return database;
+  }
+
+  beforeAll(async () => {
+    scratch = await createScratchDatabase("ops_rl_deadline");
+    await createSchema(scratch.url, { referenceData: false });
+    proxy = await startTcpProxy(Number(new URL(scratch.url).port || 3306), new URL(scratch.url).hostname);
+    locker = await mysql.createConnection(scratch.url);
+  });
+
+  afterAll(async () => {
+    proxy?.thaw();
+    await locker?.end();
+    await Promise.all(databases.map((d) => d.close()));
+    await proxy?.close();
+    await scratch?.drop();
+  });
+
+  it("database behind a lock: the wait ends at the deadline and the connection comes back", async () => {
+    const database = throughProxy(1);
+    const store = new DatabaseRateLimitStore(database.pool, { timeoutMs: TIMEOUT });
+    expect(await store.hit("192.0.2.1", now(), WINDOW)).toBe(1);
+
+    await locker.query("LOCK TABLES ApiRateLimit WRITE");
+    try {
+      const stuck = await timed(store.hit("192.0.2.1", now(), WINDOW));
+      expect(stuck.error).toBeInstanceOf(RateLimitStoreTimeout);
+      expect(stuck.ms).toBeGreaterThanOrEqual(TIMEOUT - 1);
+      expect(stuck.ms).toBeLessThan(TIMEOUT * 1.1 + 100);
+      // MariaDB gives the statement up at the same deadline (max_statement_time) while the
+      // lock is still held, and the single connection of the pool is free again.
+      await vi.waitFor(async () => expect(await waitingStatements(scratch.name)).toBe(0), { timeout: 5000 });
+      await vi.waitFor(() => expect(poolUsage(database.pool).inUse).toBe(0), { timeout: 5000 });
+    } finally {
+      await locker.query("UNLOCK TABLES");
+    }
+    // The timed-out request was not counted; the next one is the second.
+    expect(await store.hit("192.0.2.1", now(), WINDOW)).toBe(2);
+  });
+
+  it("database cut off: the wait ends at the deadline, and the connection is closed rather than held", async () => {
+    const database = throughProxy(1);
+    const store = new DatabaseRateLimitStore(database.pool, { timeoutMs: TIMEOUT });
+    expect(await store.hit("192.0.2.2", now(), WINDOW)).toBe(1);
+    const threadsBefore = await serverThreads(scratch.name);
+
+    proxy.freeze();
+    try {
+      const results = await Promise.all([1, 2, 3].map(() => timed(store.hit("192.0.2.2", now(), WINDOW))));
+      for (const result of results) {
+        expect(result.error).toBeInstanceOf(RateLimitStoreTimeout);
+        expect(result.ms).toBeLessThan(TIMEOUT * 1.1 + 100);
+      }
+      // Nothing comes back from the server: the connection is closed after a second
+      // deadline (MariaDB sees it go), and the pool (of one) tries a new one.
+      await vi.waitFor(async () => expect(await serverThreads(scratch.name)).toBe(threadsBefore - 1), { timeout: 5000 });
+    } finally {
+      proxy.thaw();
+    }
+    await vi.waitFor(async () => expect(await store.hit("192.0.2.2", now(), WINDOW)).toBeGreaterThan(1), { timeout: 5000 });
+  });
+
+  it("Redis cut off: the wait ends at the deadline", async () => {
+    const redisProxy = await startTcpProxy(Number(REDIS_URL.port || 6379), REDIS_URL.hostname);
+    const redis = new Redis({ host: "127.0.0.1", port: redisProxy.port, maxRetriesPerRequest: 1 });
+    const address = `198.51.100.${randomInt(1, 255)}`;
+    try {
+      const store = new RedisRateLimitStore(redis, { timeoutMs: TIMEOUT });
+      expect(await store.hit(address, now(), WINDOW)).toBe(1);
+      redisProxy.freeze();
+      const stuck = await timed(store.hit(address, now(), WINDOW));
+      expect(stuck.error).toBeInstanceOf(RateLimitStoreTimeout);
+      expect(stuck.ms).toBeGreaterThanOrEqual(TIMEOUT - 1);
+      expect(stuck.ms).toBeLessThan(TIMEOUT * 1.1 + 100);
+      redisProxy.thaw();
+      // The late command was still run by Redis once the partition healed.
+      await vi.waitFor(async () => expect(await store.hit(address, now(), WINDOW)).toBe(3), { timeout: 2000 });
+    } finally {
+      redisProxy.thaw();
+      await redis.del(RATE_LIMIT_KEY_PREFIX + address);
+      redis.disconnect();
+      await redisProxy.close();
+    }
+  });
+
+  it("lets requests through while the store is away, with one log line when it goes and one when it is back", async () => {
+    const database = throughProxy(2);
+    const { logger, lines } = capturingLogger();
+    const limiter = new RateLimiter(new DatabaseRateLimitStore(database.pool, { timeoutMs: TIMEOUT }), { limit: 1, windowSeconds: WINDOW }, logger);
+    const ip = "192.0.2.3";
+    expect(await limiter.isLimited(ip, now())).toBe(false);
+    expect(await limiter.isLimited(ip, now())).toBe(true);
+
+    proxy.freeze();
+    try {
+      // Over the limit, but the store cannot say so: let through, each within the deadline.
+      const first = await Promise.all([1, 2, 3, 4].map(() => timed(limiter.isLimited(ip, now()))));
+      for (const result of first) {
+        expect(result.value).toBe(false);
+        expect(result.ms).toBeLessThan(TIMEOUT * 1.1 + 100);
+      }
+      // Meanwhile one request at a time asks the store; the others do not wait for it.
+      const during = await Promise.all([1, 2, 3, 4, 5].map(() => timed(limiter.isLimited(ip, now()))));
+      expect(during.map((r) => r.value)).toEqual([false, false, false, false, false]);
+      expect(during.filter((r) => r.ms < 50)).toHaveLength(4);
+    } finally {
+      proxy.thaw();
+    }
+    await vi.waitFor(async () => expect(await limiter.isLimited(ip, now())).toBe(true), { timeout: 5000 });
+
+    const episode = lines.filter((l) => String(l.msg).startsWith("rate-limit store"));
+    expect(episode.map((l) => [l.level, l.msg])).toEqual([
+      [40, "rate-limit store unavailable; letting requests through uncounted"],
+      [30, "rate-limit store available again; counting requests"],
+    ]);
+    expect(episode[1]!.uncountedRequests).toBeGreaterThanOrEqual(9);
+  });
+
+  it("over HTTP: a request whose store does not answer is answered at the deadline, not after REQUEST_TIMEOUT_MS", async () => {
+    const database = throughProxy(2);
+    const direct = createDatabase(scratch.url, { poolSize: 2 });
+    databases.push(direct);
+    const app = createApp({
+      db: direct,
+      config: defaultConfig({ RATE_LIMIT_REQUESTS: 10, RATE_LIMIT_TIMEOUT_MS: TIMEOUT, REQUEST_TIMEOUT_MS: 10_000 }),
+      rateLimitStore: new DatabaseRateLimitStore(database.pool, { timeoutMs: TIMEOUT }),
+    });
+    await app.deps.readModel.start();
+    try {
+      proxy.freeze();
+      const answered = await timed(app.request("/rpc/?v=5&type=info&arg=nothing"));
+      expect(answered.value?.status).toBe(200);
+      expect(answered.ms).toBeLessThan(TIMEOUT * 1.1 + 200);
+    } finally {
+      proxy.thaw();
+      await app.deps.readModel.stop();
+    }
+  });
+
+  /** Statements of other connections running on `schema` (waiting for the lock, here). */
+  async function waitingStatements(schema: string): Promise<number> {
+    const [rows] = await locker.query<mysql.RowDataPacket[]>(
+      "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = ? AND COMMAND = 'Query' AND ID <> CONNECTION_ID()",
+      [schema],
+    );
+    return Number(rows[0]!.n);
+  }
+
+  async function serverThreads(schema: string): Promise<number> {
+    const [rows] = await locker.query<mysql.RowDataPacket[]>("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = ?", [schema]);
+    return Number(rows[0]!.n);
+  }
+});
