@@ -92,7 +92,7 @@ async function serveOneProcess(config: Config, databaseUrl: string, logger: Logg
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  let config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
   const stopping = new Stopping(logger);
 
@@ -107,10 +107,19 @@ async function main(): Promise<void> {
 
   let databaseUrl = config.DATABASE_URL;
   let localStopCommand: string | undefined;
+  /** What the workers' environment adds to the primary's. */
+  const workerEnv: Record<string, string> = {};
   if (!databaseUrl) {
     const local = await ensureLocalMariadb();
     databaseUrl = local.url;
     localStopCommand = local.stopCommand;
+    // A replay of the recorded corpus or a bench from one address would otherwise meet the
+    // production limit of 4,000 requests a day by surprise.
+    if (process.env.RATE_LIMIT_REQUESTS === undefined) {
+      config = { ...config, RATE_LIMIT_REQUESTS: 0 };
+      workerEnv.RATE_LIMIT_REQUESTS = "0";
+      console.log("the rate limit is off for the private development database (set RATE_LIMIT_REQUESTS to turn it on)");
+    }
   }
 
   const workers = config.WORKERS === 0 ? availableParallelism() : config.WORKERS;
@@ -118,7 +127,7 @@ async function main(): Promise<void> {
   if (workers === 1) {
     url = await serveOneProcess(config, databaseUrl, logger, stopping);
   } else {
-    const env = { DATABASE_URL: databaseUrl, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? WORKER_MALLOC_ARENAS };
+    const env = { ...workerEnv, DATABASE_URL: databaseUrl, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? WORKER_MALLOC_ARENAS };
     const semiSpaceGiven = [...process.execArgv, process.env.NODE_OPTIONS ?? ""].some((a) => a.includes("--max-semi-space-size"));
     const primary = runPrimary({ workers, env, execArgv: semiSpaceGiven ? [] : [WORKER_SEMI_SPACE], logger });
     // 1 when the first start failed or a worker did not stop cleanly.
