@@ -14,6 +14,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.js";
 import type { MaybePromise } from "../maybe-promise.js";
+import { SharedDeadlines } from "../shared-deadlines.js";
 
 /** Thrown by a wait that outlived its request's deadline; the app answers it with a 503. */
 export class RequestTimeout extends Error {
@@ -26,58 +27,20 @@ export class RequestTimeout extends Error {
 /** How many times per timeout the waits are checked: a request expires up to a tenth late. */
 const CHECKS_PER_TIMEOUT = 10;
 
-interface Waiting {
-  expiresAt: number;
-  expire: () => void;
-}
-
-/**
- * The waits of all requests in flight, checked by one timer. A timer per wait (set, then
- * cleared when the wait ends) costs more than the whole answer of a cheap request. A
- * finished wait leaves the set at once, so nothing keeps its request reachable; the timer
- * runs only while something waits.
- */
+/** The waits of all requests in flight, checked by one timer (shared-deadlines.ts). */
 export class Deadlines {
-  private readonly waiting = new Set<Waiting>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly waits: SharedDeadlines;
 
-  constructor(private readonly timeoutMs: number) {}
+  constructor(private readonly timeoutMs: number) {
+    this.waits = new SharedDeadlines(timeoutMs / CHECKS_PER_TIMEOUT);
+  }
 
   /**
    * `work`, or a RequestTimeout once the request that started at `startedAt`
    * (performance.now()) has had its REQUEST_TIMEOUT_MS.
    */
   within<T>(work: Promise<T>, startedAt: number): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const entry: Waiting = { expiresAt: startedAt + this.timeoutMs, expire: () => reject(new RequestTimeout()) };
-      this.waiting.add(entry);
-      this.timer ??= setInterval(() => this.expireDue(), Math.max(1, this.timeoutMs / CHECKS_PER_TIMEOUT));
-      work.then(
-        (value) => {
-          this.waiting.delete(entry);
-          resolve(value);
-        },
-        (error: unknown) => {
-          this.waiting.delete(entry);
-          reject(error);
-        },
-      );
-    });
-  }
-
-  private expireDue(): void {
-    const now = performance.now();
-    // Waits start at different points of their requests, so they are not in deadline
-    // order; only requests that wait are here, so looking at each is cheap.
-    for (const entry of this.waiting) {
-      if (entry.expiresAt > now) continue;
-      this.waiting.delete(entry);
-      entry.expire();
-    }
-    if (this.waiting.size === 0) {
-      clearInterval(this.timer);
-      this.timer = undefined;
-    }
+    return this.waits.within(work, startedAt + this.timeoutMs, () => new RequestTimeout());
   }
 }
 

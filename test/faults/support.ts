@@ -3,11 +3,9 @@
  * workers if asked), requests on fresh connections with their own deadline, and polling
  * with deadlines.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
-import { freePort } from "../../src/net/free-port.js";
+import { spawnService, type ServiceProcess } from "../ops/support.js";
 
-const REPO_ROOT = new URL("../../", import.meta.url).pathname;
 
 /**
  * Short deadlines so that each fault shows within a couple of seconds: a query, a pool
@@ -79,61 +77,9 @@ export async function everyWorkerShows(url: string, path: string, check: (answer
   return true;
 }
 
-export interface ServiceProcess {
-  url: string;
-  child: ChildProcess;
-  output: string[];
-  /** The JSON log lines so far. */
-  logs(): Record<string, unknown>[];
-  stop(): Promise<void>;
-}
+export type { ServiceProcess } from "../ops/support.js";
 
-/**
- * The service as `npm start` runs it, from the sources, with `env` over the test's
- * environment; resolves once every process listens (ready or not).
- */
-export async function spawnServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, LOG_LEVEL: "info", HOST: "127.0.0.1", WORKERS: "1", ...env, PORT: String(port) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const output: string[] = [];
-  const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
-  const workers = Number(env.WORKERS ?? "1");
-  const expected = workers === 1 ? 1 : workers + 1;
-  await new Promise<void>((resolve, reject) => {
-    let seen = 0;
-    for (const stream of [child.stdout!, child.stderr!]) {
-      let partial = "";
-      stream.on("data", (chunk: Buffer) => {
-        const lines = (partial + chunk.toString()).split("\n");
-        partial = lines.pop()!;
-        for (const line of lines) {
-          output.push(line);
-          if (line.includes('"msg":"listening"') && ++seen === expected) resolve();
-        }
-      });
-    }
-    void exited.then(() => reject(new Error(`service exited before listening:\n${output.join("\n")}`)));
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    child,
-    output,
-    logs: () =>
-      output.flatMap((line) => {
-        if (!line.startsWith("{")) return [];
-        try {
-          return [JSON.parse(line) as Record<string, unknown>];
-        } catch {
-          return [];
-        }
-      }),
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      await exited;
-    },
-  };
+/** The service as `npm start` runs it, once every process listens, ready or not (../ops/support.ts). */
+export function spawnServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
+  return spawnService(env, { ready: false });
 }

@@ -2,29 +2,17 @@
  * The operational surface of the app, in process: health, readiness, metrics, request
  * logs and ids, the request timeout, and the legacy 404 for unknown paths.
  */
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp, type App } from "../../src/app.js";
 import { defaultConfig, type Config } from "../../src/config.js";
 import { createDatabase, type Database } from "../../src/db/client.js";
-import { createLogger } from "../../src/http/logging.js";
 import { notFoundPage } from "../../src/pages/not-found.js";
 import type { RateLimitStore } from "../../src/rpc/rate-limit.js";
+import { capturingLogger } from "../support/capturing-logger.js";
 import type { ScratchDatabase } from "../support/database.js";
 import { createLegacyDatabase, PUBLIC_DATASET } from "../support/legacy-data.js";
 import { freePort } from "./support.js";
 
-/** A logger whose JSON lines land in an array. */
-function capturingLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: createLogger("info", destination), lines };
-}
 
 describe("operations endpoints and request observation", () => {
   let db: ScratchDatabase;

@@ -5,7 +5,6 @@
  * episode, and the database store gives its pool connection back either way.
  */
 import { randomInt } from "node:crypto";
-import { Writable } from "node:stream";
 import { Redis } from "ioredis";
 import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -13,10 +12,10 @@ import { createApp } from "../../src/app.js";
 import { defaultConfig } from "../../src/config.js";
 import { createDatabase, poolUsage, type Database } from "../../src/db/client.js";
 import { createSchema } from "../../src/db/create-schema.js";
-import { createLogger } from "../../src/http/logging.js";
 import { DatabaseRateLimitStore, RateLimiter } from "../../src/rpc/rate-limit.js";
 import { RATE_LIMIT_KEY_PREFIX, RedisRateLimitStore } from "../../src/rpc/rate-limit-redis.js";
 import { RateLimitStoreTimeout } from "../../src/rpc/store-deadline.js";
+import { capturingLogger } from "../support/capturing-logger.js";
 import { createScratchDatabase, type ScratchDatabase } from "../support/database.js";
 import { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
 
@@ -25,16 +24,6 @@ const TIMEOUT = 200;
 const WINDOW = 3600;
 const now = () => Math.floor(Date.now() / 1000);
 
-function capturingLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: createLogger("info", destination), lines };
-}
 
 /** How long `work` took to settle, and how. */
 async function timed<T>(work: Promise<T>): Promise<{ ms: number; value?: T; error?: unknown }> {

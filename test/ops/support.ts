@@ -36,10 +36,11 @@ export interface ServiceProcess {
 /**
  * The service as `npm start` runs it (src/main.ts in its own node process; from the
  * sources, where `npm start` runs the same code compiled into dist/), with `env`
- * over the test's environment. Resolves once every process logged that it listens and
- * /readyz says ready.
+ * over the test's environment. Resolves once every process logged that it listens and,
+ * unless `ready: false` (a service meant to start without a usable database), /readyz
+ * says ready.
  */
-export async function spawnService(env: Record<string, string>, options: { detached?: boolean } = {}): Promise<ServiceProcess> {
+export async function spawnService(env: Record<string, string>, options: { detached?: boolean; ready?: boolean } = {}): Promise<ServiceProcess> {
   const port = Number(env.PORT ?? (await freePort()));
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: REPO_ROOT,
@@ -74,7 +75,7 @@ export async function spawnService(env: Record<string, string>, options: { detac
   // As a load balancer would, send it nothing before it is ready: on a busy machine the
   // first snapshot may come a poll or two after the service listens. Under the cluster
   // each check is a new connection, so several in a row reach every worker.
-  for (let waited = 0, readyInARow = 0; readyInARow < 2 * workers; waited += 100) {
+  for (let waited = 0, readyInARow = 0; options.ready !== false && readyInARow < 2 * workers; waited += 100) {
     if (waited > 60_000) throw new Error(`service never became ready:\n${output.join("\n")}`);
     if ((await readiness(url)) === 200) {
       readyInARow++;
@@ -87,7 +88,15 @@ export async function spawnService(env: Record<string, string>, options: { detac
     url,
     child,
     output,
-    logs: () => output.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>),
+    logs: () =>
+      output.flatMap((line) => {
+        if (!line.startsWith("{")) return [];
+        try {
+          return [JSON.parse(line) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      }),
     exited,
     stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");

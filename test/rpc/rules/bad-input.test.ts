@@ -265,7 +265,7 @@ describe("SQL metacharacters", () => {
     expect(await names("k\\\\s")).toEqual(["back\\slash"]); // \\ is a backslash
   });
 
-  it("in a forwarded address are stored as text (rate-limit row), not run", async () => {
+  it("in a forwarded address are never run: a value that is not an IP address is ignored for the peer", async () => {
     const res = await world.get("/rpc/?v=5&type=info&arg=plain", { "X-Real-IP": "'; DELETE FROM Packages; --" });
     expectEnvelope(res, 5, ["multiinfo"]);
     expect((JSON.parse(res.body) as { resultcount: number }).resultcount).toBe(1);
