@@ -1,7 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Config } from "./config.js";
-import type { RequestTarget } from "./http/request-target.js";
-import type { Deadlines } from "./http/timeout.js";
 import type { ReadModel } from "./readmodel/store.js";
 import type { RateLimiter } from "./rpc/rate-limit.js";
 import type { RowEncoder } from "./rpc/rows.js";
@@ -19,8 +17,23 @@ export interface AppDeps {
   rateLimiter: RateLimiter;
   encoder: RowEncoder;
   /** REQUEST_TIMEOUT_MS for the requests that wait (http/timeout.ts). */
-  deadlines: Deadlines;
+  deadlines: RequestDeadlines;
 }
+
+/** Holds a wait to the deadline of the request that started at `startedAt` (performance.now()). */
+export interface RequestDeadlines {
+  within<T>(work: Promise<T>, startedAt: number): Promise<T>;
+}
+
+/** The request line's target, read once per request (http/request-target.ts). */
+export interface RequestTarget {
+  /** Path and query exactly as sent, bytes as latin1 characters (a `#fragment` included, as nginx's $request_uri). */
+  uri: string;
+  path: string;
+  /** Without the `?`; empty when there is none. */
+  query: string;
+}
+
 
 /** What the Node adapter passes with each request; nothing when the app runs in process. */
 export interface NodeBindings {

@@ -31,7 +31,7 @@ SCRATCH=${SCRATCH:-/var/tmp/fresh-debian-run}
 LOG_DIR=${LOG_DIR:-/var/tmp/ci-fresh-debian-logs}
 RUN_TIMEOUT=${RUN_TIMEOUT:-3000}
 # The Debian mirror and the npm registry this host uses: the only hosts the run may reach.
-MIRROR=${MIRROR:-$(grep -hoE '^(URIs:|deb) +https?://[^ ]+' /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null | grep -v security | head -n 1 | awk '{print $2}')}
+MIRROR=${MIRROR:-$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null | grep -oE '^(URIs:|deb) +https?://[^ ]+' | grep -v security | head -n 1 | awk '{print $2}' || true)}
 [ -n "$MIRROR" ] || { echo "no Debian mirror found in /etc/apt; set MIRROR" >&2; exit 2; }
 NPM_REGISTRY=$(npm config get registry 2>/dev/null)
 SUITE=bookworm

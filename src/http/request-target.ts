@@ -5,15 +5,8 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { Context } from "hono";
-import type { AppEnv } from "../app-env.js";
+import type { AppEnv, RequestTarget } from "../app-env.js";
 
-export interface RequestTarget {
-  /** Path and query exactly as sent, bytes as latin1 characters (a `#fragment` included, as nginx's $request_uri). */
-  uri: string;
-  path: string;
-  /** Without the `?`; empty when there is none. */
-  query: string;
-}
 
 /** Read once per request by the observing wrapper, which puts it in the request's bindings. */
 export function readTarget(request: Request, incoming: IncomingMessage | undefined): RequestTarget {

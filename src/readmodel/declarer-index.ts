@@ -9,7 +9,7 @@
  * with its garbage, a third of a snapshot build.
  */
 import { equalityKey } from "../collation/general-ci.js";
-import type { DeclarationColumns } from "./load.js";
+import type { DeclarationColumns } from "./types.js";
 import { STEP, type Steps } from "./steps.js";
 import type { Package } from "./types.js";
 

@@ -29,7 +29,7 @@ import {
 import { QueryBuilder } from "drizzle-orm/mysql-core";
 import type { Db } from "../db/client.js";
 import { deadlinePool, type DeadlinePool } from "../db/deadlines.js";
-import type { BaseRow, Timestamp } from "./types.js";
+import type { BaseRow, DeclarationColumns, NamedLink, PackageRow, Timestamp, UserRow } from "./types.js";
 
 type Row = unknown[];
 
@@ -71,38 +71,6 @@ export class Interner {
     this.strings.set(s, s);
     return s;
   }
-}
-
-export interface UserRow {
-  id: number;
-  username: string;
-}
-
-
-export interface PackageRow {
-  id: number;
-  baseId: number;
-  name: string;
-  version: string;
-  description: string | null;
-  url: string | null;
-}
-
-/** Dependency or relation rows, column by column, in table-scan (insertion) order. */
-export interface DeclarationColumns {
-  typeNames: ReadonlyMap<number, string>;
-  /** Uint32: package IDs are INT UNSIGNED. */
-  packageIds: Uint32Array;
-  typeIds: Uint8Array;
-  names: string[];
-  conditions: (string | null)[];
-}
-
-export interface NamedLink {
-  ownerId: number;
-  /** Sort key within the owner: group ID, license ID, co-maintainer priority. */
-  rank: number;
-  name: string;
 }
 
 const num = (v: unknown) => Number(v);

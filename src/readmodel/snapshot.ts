@@ -14,7 +14,7 @@
  * sorted names below) 53 MB.
  */
 import { compareFolded, equalityKey, equalityKeyOfFolded, fold } from "../collation/general-ci.js";
-import type { DeclarationColumns, NamedLink, PackageRow, SourceRows, UserRow } from "./load.js";
+import type { SourceRows } from "./load.js";
 import { filterInSteps, forEachInSteps, mapInSteps, runAtOnce, sortInSteps, STEP, type Steps } from "./steps.js";
 import { DeclarerIndex } from "./declarer-index.js";
 import { NO_NAMES, sortedNamesInSteps, type SortedNames } from "./sorted-names.js";
@@ -23,13 +23,17 @@ import { TrigramIndex } from "./text-index.js";
 import type {
   BaseRow,
   Declaration,
+  DeclarationColumns,
   DeclarationTable,
   DeclarationTables,
   DependencyOrder,
+  NamedLink,
   Package,
   PackageBase,
+  PackageRow,
   ScanOrder,
   ScanPlans,
+  UserRow,
 } from "./types.js";
 
 const byId = (a: { id: number }, b: { id: number }) => a.id - b.id;

@@ -20,11 +20,11 @@ import { DEFAULT_DEADLINES, DEFAULT_RETRY_MAX_MS, DeadlinePool, type QueryDeadli
 import { classifyDatabaseError, MissingTablesError, type DatabaseTrouble } from "../db/trouble.js";
 import type { MaybePromise } from "../maybe-promise.js";
 import { fullCollection } from "./full-collection.js";
-import { loadSources, SOURCES, WATCHED_TABLES, type NamedLink, type SourceName, type SourceRows } from "./load.js";
+import { loadSources, SOURCES, WATCHED_TABLES, type SourceName, type SourceRows } from "./load.js";
 import { probeDependencyOrder, probePlans } from "./plan.js";
 import { Snapshot } from "./snapshot.js";
 import { runAtOnce, runInSlices, type Slices } from "./steps.js";
-import type { DependencyOrder, ScanPlans } from "./types.js";
+import type { DependencyOrder, NamedLink, ScanPlans } from "./types.js";
 
 /** Dependency-search plans remembered per snapshot; more distinct names than this start over. */
 const MAX_REMEMBERED_PLANS = 10_000;
@@ -114,10 +114,8 @@ export class ReadModel {
   private readonly firstSnapshotWaiters = new Set<() => void>();
   /** Whether the last poll reached the database. */
   databaseReachable = false;
-  lastError: unknown;
   /** What the last poll failed with, classified; undefined after a poll that succeeded. */
   trouble: DatabaseTrouble | undefined;
-  refreshCount = 0;
 
   constructor(
     db: Db | DeadlinePool,
@@ -252,7 +250,6 @@ export class ReadModel {
     this.failures = 0;
     this.logged = undefined;
     this.databaseReachable = true;
-    this.lastError = undefined;
     this.trouble = undefined;
     this.currentAsOf = started;
   }
@@ -262,7 +259,6 @@ export class ReadModel {
     if (this.failures === 0) this.troubleSince = performance.now();
     this.failures++;
     this.databaseReachable = trouble.unexpected;
-    this.lastError = error;
     this.trouble = trouble;
     // Told at the first failure, and again with backoff: a new kind of trouble after
     // LOG_REPEAT_MIN_MS, the same one after twice as long as the last time.
@@ -391,7 +387,6 @@ export class ReadModel {
     this.firstSnapshotWaiters.clear();
     this.dependencyPlans = new Map();
     this.recordRead(names, clock, updateTimes);
-    this.refreshCount++;
     void fullCollection();
     this.options.onRefresh?.({ sources: names, durationMs: performance.now() - started });
   }

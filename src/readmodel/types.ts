@@ -3,13 +3,44 @@
  * "fold" fields hold collation-folded copies (see collation/general-ci.ts) so lookups,
  * matching and ordering agree with MariaDB.
  */
-import type { DeclarationColumns, PackageRow } from "./load.js";
 
 /**
  * A BIGINT UNSIGNED timestamp: a number while it is a safe integer, a bigint beyond, so no
  * value the column holds is rounded.
  */
 export type Timestamp = number | bigint;
+
+/** A Users row as loaded: all the RPC reads of a user. */
+export interface UserRow {
+  id: number;
+  username: string;
+}
+
+export interface PackageRow {
+  id: number;
+  baseId: number;
+  name: string;
+  version: string;
+  description: string | null;
+  url: string | null;
+}
+
+/** Dependency or relation rows, column by column, in table-scan (insertion) order. */
+export interface DeclarationColumns {
+  typeNames: ReadonlyMap<number, string>;
+  /** Uint32: package IDs are INT UNSIGNED. */
+  packageIds: Uint32Array;
+  typeIds: Uint8Array;
+  names: string[];
+  conditions: (string | null)[];
+}
+
+export interface NamedLink {
+  ownerId: number;
+  /** Sort key within the owner: group ID, license ID, co-maintainer priority. */
+  rank: number;
+  name: string;
+}
 
 /** A PackageBases row as loaded. */
 export interface BaseRow {

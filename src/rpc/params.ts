@@ -5,7 +5,7 @@
  * against package data (see `text`).
  */
 import { intval } from "../php/numeric.js";
-import { parseQueryString, PhpArray, type PhpValue } from "../php/query-string.js";
+import { PhpArray, type PhpValue } from "../php/query-string.js";
 
 export const LEGACY_TYPES = ["search", "info", "multiinfo", "msearch", "suggest", "suggest-pkgbase", "get-comment-form"] as const;
 export type LegacyType = (typeof LEGACY_TYPES)[number];
@@ -26,10 +26,6 @@ export interface RpcParams {
 export type ValidatedRequest =
   | { ok: true; version: number; type: LegacyType; by: string | undefined; arg: PhpValue; values: PhpArray }
   | { ok: false; version: bigint; error: string };
-
-export function readParams(rawQuery: string): RpcParams {
-  return paramsFrom(parseQueryString(rawQuery));
-}
 
 export function paramsFrom(values: PhpArray): RpcParams {
   const v = values.get("v");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DeclarerIndex } from "../../src/readmodel/declarer-index.js";
-import type { DeclarationColumns } from "../../src/readmodel/load.js";
+import type { DeclarationColumns } from "../../src/readmodel/types.js";
 import { runAtOnce } from "../../src/readmodel/steps.js";
 import type { Package } from "../../src/readmodel/types.js";
 
