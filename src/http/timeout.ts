@@ -14,7 +14,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.js";
 import type { MaybePromise } from "../maybe-promise.js";
-import { SharedDeadlines } from "../shared-deadlines.js";
+import { DeadlineTimer } from "../deadline-timer.js";
 
 /** Thrown by a wait that outlived its request's deadline; the app answers it with a 503. */
 export class RequestTimeout extends Error {
@@ -27,12 +27,12 @@ export class RequestTimeout extends Error {
 /** How many times per timeout the waits are checked: a request expires up to a tenth late. */
 const CHECKS_PER_TIMEOUT = 10;
 
-/** The waits of all requests in flight, checked by one timer (shared-deadlines.ts). */
+/** The waits of all requests in flight, checked by one timer (deadline-timer.ts). */
 export class Deadlines {
-  private readonly waits: SharedDeadlines;
+  private readonly waits: DeadlineTimer;
 
   constructor(private readonly timeoutMs: number) {
-    this.waits = new SharedDeadlines(timeoutMs / CHECKS_PER_TIMEOUT);
+    this.waits = new DeadlineTimer(timeoutMs / CHECKS_PER_TIMEOUT);
   }
 
   /**

@@ -3,7 +3,7 @@
  * request with the limit on waits for the store, so the waits share one timer, checked
  * a few times per timeout, rather than setting and clearing a timer each.
  */
-import { SharedDeadlines, type Watch } from "../shared-deadlines.js";
+import { DeadlineTimer, type Watch } from "../deadline-timer.js";
 
 /** A rate-limit store did not answer within RATE_LIMIT_TIMEOUT_MS. */
 export class RateLimitStoreTimeout extends Error {
@@ -17,10 +17,10 @@ export class RateLimitStoreTimeout extends Error {
 const CHECKS_PER_TIMEOUT = 10;
 
 export class StoreDeadline {
-  private readonly waits: SharedDeadlines;
+  private readonly waits: DeadlineTimer;
 
   constructor(readonly timeoutMs: number) {
-    this.waits = new SharedDeadlines(timeoutMs / CHECKS_PER_TIMEOUT);
+    this.waits = new DeadlineTimer(timeoutMs / CHECKS_PER_TIMEOUT);
   }
 
   /** Calls `expire` once, `afterMs` from now, unless the watch is cancelled first. */

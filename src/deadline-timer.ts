@@ -13,7 +13,7 @@ export interface Watch {
   expire: () => void;
 }
 
-export class SharedDeadlines {
+export class DeadlineTimer {
   private readonly waiting = new Set<Watch>();
   private timer: NodeJS.Timeout | undefined;
 
