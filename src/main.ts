@@ -16,37 +16,28 @@ import { startServer } from "./server.js";
 
 /**
  * V8 lets the old generation grow by a factor picked from its allocation rate before it
- * collects again; answering tens of thousands of requests a second, that once put the peak
- * RSS of a worker holding 100K packages about 50 MB above its 500 MB budget, mostly in
- * garbage, so the growth is capped. Too tight a cap costs heavy searches: the Buffers of
- * large answers count towards the same limit, and every full collection marks the whole
- * package heap. Two workers answering `by=depends` (668 KB answers), over start-up and 14 s
- * of load: at 20%, 58-63 full collections and 1,250-1,500 answers a second; at 50%, 19 and
- * 1,600-1,630; uncapped, 12 and 1,600-1,680. At 50% the largest worker peaked at 479 MB over
- * the 1,000-request mix and a package update (472 MB at 20%). Set before the package data
- * is loaded, in every process that runs main.ts.
+ * collects again, which under heavy load left a worker's peak RSS over its memory budget,
+ * mostly in garbage; so the growth is capped. Too tight a cap costs heavy searches (large
+ * answers count towards the same limit and every full collection marks the whole package
+ * heap): 50% keeps both in bounds. Set before the package data is loaded, in every process.
  */
 setFlagsFromString("--heap-growing-percent=50");
 
 /**
  * glibc's malloc gives threads that allocate at once arenas of their own (up to eight per
- * core), and memory freed in one stays there. A worker's threads (V8's garbage collector
- * helpers, libuv's pool) are busiest while a new snapshot is built: with two arenas a
- * worker's peak RSS over a package update under load was 20-25 MB lower (475-478 MB
- * against 495-507 MB, two runs each, 100K packages). Workers are started with it unless
- * MALLOC_ARENA_MAX is set; it has to be in a process's environment when it starts.
+ * core), and memory freed in one stays there; a worker's threads are busiest while a new
+ * snapshot is built, so two arenas lower its peak RSS over an upload. Workers are started
+ * with it unless MALLOC_ARENA_MAX is set; it has to be in a process's environment when it
+ * starts.
  */
 const WORKER_MALLOC_ARENAS = "2";
 
 /**
- * The young generation's size trades memory for time. An answer from memory allocates
- * about 23 KB (Node's HTTP objects, Hono's context, the answer), so a busy worker fills a
- * semi-space many times a second and V8 stops each time to copy what is still alive.
- * Capped at 8 MB, the cluster answered info-1 more slowly than with V8's default of 16 MB
- * (55,600-55,700 against 56,600-60,000 req/s in the steadier of two rounds of alternating
- * runs); 32 MB was not clearly faster than 16, and it took the largest worker's peak RSS
- * over the 1,000-request mix and a package update to 496 MB of its 500 MB budget. Workers
- * get 16 MB unless the operator gave the flag.
+ * The young generation's size trades memory for time: every answer allocates Node's and
+ * Hono's request objects, so a busy worker fills a semi-space many times a second. A
+ * smaller one answered cheap requests more slowly, a larger one was not clearly faster and
+ * took the peak RSS to the edge of the memory budget. Workers get 16 MB unless the
+ * operator gave the flag.
  */
 const WORKER_SEMI_SPACE = "--max-semi-space-size=16";
 

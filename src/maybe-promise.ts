@@ -5,9 +5,8 @@
  * a Response it gets back synchronously at once; given a promise, it takes a slower path
  * of its own (a close listener and three more promises per request). So the request path
  * returns a promise only where something waits: a POST body, the first snapshot, the rate
- * limit's store, a plan probe. Measured with wrk on one process answering a fixed body,
- * three awaits per request cost 1.5-2.4 µs of user time per answer, about a tenth of the
- * service's answers a second.
+ * limit's store, a plan probe. A few awaits per request cost a noticeable share of a cheap
+ * answer's CPU.
  */
 export type MaybePromise<T> = T | Promise<T>;
 

@@ -7,15 +7,12 @@
  * replaced snapshot then lies there as garbage while the next upload builds another. So
  * the read model asks for one collection once the rows are read, before it builds (the
  * limit for the build is then set from one snapshot), and one once the new snapshot has
- * replaced the old. Two workers under info-1 load at 50 connections, an upload every 5 s
- * (a new snapshot each, see bench/upload.ts), the two workers' peak RSS over six uploads:
- * with neither collection 519-609 MB (two runs); with the one after the swap only 443-548
- * (three); with both 472-514 (four).
+ * replaced the old; under a stream of uploads, both together gave the lowest and steadiest
+ * peak RSS.
  *
  * Each is V8's own full collection, run as a task of the event loop (`execution: "async"`).
- * It stops the process for as long as it takes: 73-132 ms at 100K packages under load
- * (`--trace-gc`), twice per new snapshot. The rebuild itself takes a second or more of
- * work in slices of up to 50 ms, so answers are slower while it runs in any case.
+ * It stops the process while it runs, twice per new snapshot; the rebuild itself already
+ * slows answers for its duration, so the pauses cost little beside it.
  */
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";

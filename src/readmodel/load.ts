@@ -41,8 +41,8 @@ const qb = new QueryBuilder();
 /**
  * Runs a query built with Drizzle and hands each row (an array in select order) to `use`
  * as it arrives. A whole result held at once outlives the young generation and lands in
- * the old one as garbage: PackageDepends (531K rows) held 69 MB at once, left there for
- * the next full collection, which under load comes late and raises a worker's peak RSS.
+ * the old one as garbage (PackageDepends is the largest table), left there for the next
+ * full collection, which under load comes late and raises a worker's peak RSS.
  * A read that stops making progress fails after DB_STREAM_IDLE_TIMEOUT_MS (deadlines.ts).
  */
 function eachRow(pool: DeadlinePool, query: Query, use: (row: Row) => void): Promise<void> {
@@ -157,8 +157,7 @@ async function loadBases(pool: DeadlinePool, previous?: readonly BaseRow[]): Pro
 async function loadPackages(pool: DeadlinePool, previous?: readonly PackageRow[]): Promise<readonly PackageRow[]> {
   const p = packages;
   // Split packages repeat their base's version, URL and often description, and whole
-  // families share an upstream URL: repeated copies of these were 7.8 MB at 100K packages
-  // (heap snapshot).
+  // families share an upstream URL: one copy of each is kept.
   // A reload takes unchanged rows (and their shared strings) over, so only the first
   // read pays for the lookup table.
   const interner = previous ? undefined : new Interner();
@@ -182,8 +181,8 @@ async function loadPackages(pool: DeadlinePool, previous?: readonly PackageRow[]
 /**
  * Reads dependency or relation rows (package, type, name, condition) into columns. Names
  * and conditions are the previous read's instances where it had them: an upload makes the
- * whole table be read again, and fresh copies of every distinct string (6 MB of
- * PackageDepends at 100K packages) would be held twice while both snapshots are alive.
+ * whole table be read again, and fresh copies of every distinct string would be held twice
+ * while both snapshots are alive.
  */
 async function loadDeclarations(pool: DeadlinePool, typesQuery: Query, rowsQuery: Query, previous?: DeclarationColumns): Promise<DeclarationColumns> {
   const interner = previous ? new Interner(previous.names, previous.conditions) : new Interner();

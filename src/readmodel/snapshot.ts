@@ -9,9 +9,8 @@
  * package's declarations are found through the snapshot). A base is shared when its row,
  * users, keywords, co-maintainers and open requests are the same; a package when its base
  * is, and its row, groups and licenses are. A rebuild under load holds two snapshots at
- * once: at 100K packages, after an upload, the replaced one held 93 MB of its own until
- * it was collected; with this sharing (and the flat per-base lists and carried-over
- * sorted names below) 53 MB.
+ * once, so what the replaced one holds of its own is what a worker's peak pays for
+ * (`npm run bench:snapshot-memory` measures it).
  */
 import { compareFolded, equalityKey, equalityKeyOfFolded, fold } from "../collation/general-ci.js";
 import type { SourceRows } from "./load.js";
@@ -40,15 +39,14 @@ const byId = (a: { id: number }, b: { id: number }) => a.id - b.id;
 
 /**
  * The one empty list every package without groups or licenses, and every base without
- * keywords or co-maintainers, points to: most have none, and an empty array each cost
- * about 12 MB per snapshot at 100K packages.
+ * keywords or co-maintainers, points to: most have none, and an empty array each adds up
+ * over every package.
  */
 const NONE: readonly string[] = Object.freeze([]);
 
 /**
  * A list grown by push() keeps room for about sixteen more items, even with one item in
- * it; a copy made once it is complete has exactly its length. At 100K packages the bases'
- * package lists alone held 7.7 MB of items and spare room (heap snapshot), most of it spare.
+ * it; a copy made once it is complete has exactly its length, and most lists are short.
  */
 function trimmed<T>(list: T[]): T[] {
   return list.length > 0 ? list.slice() : list;
@@ -73,8 +71,7 @@ function* listsByOwner(links: readonly NamedLink[], compare?: (a: string, b: str
 
 /**
  * Gives every owner with the same list one shared copy: packages repeat a few license and
- * group combinations, and a list each (4.9 MB of license lists at 100K packages) was an
- * array per package. Lists are never changed once a snapshot is built, so sharing is safe.
+ * group combinations, which would otherwise be an array per package. Lists are never changed once a snapshot is built, so sharing is safe.
  */
 function* shareEqualLists(lists: Map<number, readonly string[]>): Steps<Map<number, readonly string[]>> {
   const shared = new Map<string, readonly string[]>();
@@ -138,8 +135,8 @@ export class Snapshot {
   /**
    * Every package, grouped by base: the bases in ID order, each base's packages in ID order.
    * Base i of `bases` has `packagesInBaseOrder[baseStarts[i]..baseStarts[i + 1])`. Kept
-   * here, not in the bases, which later snapshots may share; one flat list instead of a
-   * list per base saved 9 MB per snapshot at 100K packages.
+   * here, not in the bases, which later snapshots may share; one flat list costs far less
+   * than a list per base.
    */
   private packagesInBaseOrder: readonly Package[] = [];
   private baseStarts = new Int32Array(1);
@@ -496,8 +493,8 @@ export class Snapshot {
    * Visible packages with a declaration of `type` named `name`: dependency types
    * ("depends", "makedepends", ...) and relation types ("provides", "conflicts", "replaces").
    * A list of `limit` packages or more comes in row order: its answer is the too-many-results
-   * error whatever the order, and answering it for the 34,000 declarers of libc6 (100K
-   * packages) took 20 ms, nearly all of it ordering them.
+   * error whatever the order, and ordering the tens of thousands of declarers of a base
+   * library would be nearly all of its cost.
    */
   packagesDeclaring(type: string, name: string, order: DependencyOrder = "row", limit = Infinity): readonly Package[] {
     const packages = this.declarers.declaring(type, name);
@@ -511,10 +508,9 @@ export class Snapshot {
 
   /**
    * `packages` in the order a scan meets them: their positions in the scan, sorted as
-   * numbers, rather than a comparison that looks both packages up in the rank map. In
-   * packager order, which MariaDB picks for the most declared names, 9,500 declarers took
-   * 0.75 ms instead of 2.3 ms; orders close to the row order, where the comparison sort
-   * has little to do, take up to 0.1 ms more.
+   * numbers, rather than a comparison that looks both packages up in the rank map: several
+   * times faster in packager order, which MariaDB picks for the most declared names, and
+   * about as fast where the order is close to the row order already.
    */
   private inScanOrder(order: ScanOrder, packages: readonly Package[]): Package[] {
     const scan = this.scanOrder(order);

@@ -34,7 +34,7 @@ const PLAN_TIMEOUT_MS = 250;
 const PLAN_RECHECK_MS = 30_000;
 /**
  * How a rebuild shares the process with requests (see steps.ts): a request waits at most
- * 50 ms for it, and at 100K packages under full load it still ends within a few seconds.
+ * one slice for it, and under full load it still ends within the freshness bound.
  */
 const REBUILD_SLICES: Slices = { minMs: 5, maxMs: 50 };
 /** The same trouble is told again after this, then after twice as long each time, up to LOG_REPEAT_MAX_MS. */
@@ -344,7 +344,7 @@ export class ReadModel {
   /**
    * Keeps the rows the next read starts from. A snapshot's bases and packages hold every
    * field of their rows (votes patched in place included), so they stand in for them:
-   * the rows beside them cost 17 MB at 100K packages, through every rebuild's peak.
+   * keeping the rows beside them would add to every rebuild's peak.
    */
   private keepRows(rows: SourceRows, snapshot: Snapshot): void {
     this.rows = { ...rows, bases: snapshot.bases, packages: snapshot.packages };

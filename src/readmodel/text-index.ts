@@ -8,7 +8,7 @@
  * Storage is compressed-row style: the slots of the trigrams that occur, ascending, one
  * offset per such slot, and one postings array, built in two passes (count, then fill)
  * without per-trigram arrays. Of the two million direct slots only some tens of thousands
- * occur; an offset for every slot took 8 MB per index.
+ * occur, so an offset for every slot would cost far more than the index itself.
  */
 
 import { STEP, type Steps } from "./steps.js";

@@ -103,9 +103,8 @@ export class RowEncoder {
 
   /**
    * Drops every encoded row. Called when a new snapshot starts to be built: the rows of
-   * the snapshot it replaces (up to 59 MB at 100K packages once searches have touched them
-   * all) would otherwise stay alive beside both snapshots until the swap, and raise the
-   * worker's peak. Requests meanwhile encode the rows they need again.
+   * the snapshot it replaces (tens of megabytes once searches have touched them all) would
+   * otherwise stay alive beside both snapshots until the swap, and raise the worker's peak. Requests meanwhile encode the rows they need again.
    */
   forget(): void {
     this.cache = new WeakMap();
