@@ -4,7 +4,7 @@
  * side by side, to show how the service grows with the AUR.
  */
 import mysql from "mysql2/promise";
-import { loadSqlFile } from "../src/db/sql-file.js";
+import { loadSqlFile } from "../tools/db/sql-file.js";
 import { TEST_SERVER_URL } from "../test/support/database.js";
 import { BENCH_DATASET, PRODUCTION_STRUCTURE } from "../test/support/legacy-data.js";
 

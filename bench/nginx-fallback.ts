@@ -17,7 +17,7 @@
 import { spawnSync } from "node:child_process";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { isDeepStrictEqual } from "node:util";
-import { parseCommandLine, UsageError } from "../src/cli/args.js";
+import { parseCommandLine, UsageError } from "../tools/cli/args.js";
 import {
   comparable,
   findTools,
@@ -30,7 +30,7 @@ import {
   type Running,
   type Tools,
 } from "../test/nginx/support.js";
-import { BENCH_QUERIES } from "../src/reference-data.js";
+import { BENCH_QUERIES } from "../tools/reference-data.js";
 import { prepareDatabase } from "./dataset.js";
 import { checkLoadGenerator, load, referenceAnswers, type LoadResult, type ReferenceAnswer } from "./load.js";
 import { readQueryFile } from "./requests.js";

@@ -16,7 +16,7 @@
  * The package base ends as it was, under new package IDs.
  */
 import type mysql from "mysql2/promise";
-import { parseCommandLine, UsageError } from "../src/cli/args.js";
+import { parseCommandLine, UsageError } from "../tools/cli/args.js";
 import { createDatabase } from "../src/db/client.js";
 import { fullCollection } from "../src/readmodel/full-collection.js";
 import type { Snapshot } from "../src/readmodel/snapshot.js";

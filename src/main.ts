@@ -9,7 +9,7 @@ import { availableParallelism } from "node:os";
 import { setFlagsFromString } from "node:v8";
 import { runPrimary } from "./cluster.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
-import { ensureLocalMariadb, LocalMariadbError } from "./devdb/local-mariadb.js";
+import { ensureLocalMariadb, LocalMariadbError } from "../tools/devdb/local-mariadb.js";
 import { createLogger, type Logger } from "./http/logging.js";
 import { checkCanListen, ListenError } from "./net/can-listen.js";
 import { startServer } from "./server.js";

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const stamp = join(root, "dist", ".built");
-const inputs = ["src", "schema", "tsconfig.json", "tsconfig.build.json", "package-lock.json"];
+const inputs = ["src", "schema", "tools", "tsconfig.json", "tsconfig.build.json", "package-lock.json"];
 
 function newestChange(path) {
   const stat = statSync(path);

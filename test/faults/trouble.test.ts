@@ -9,8 +9,8 @@
 import { randomBytes } from "node:crypto";
 import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSchema } from "../../src/db/create-schema.js";
-import { loadSqlFile } from "../../src/db/sql-file.js";
+import { createSchema } from "../../tools/db/create-schema.js";
+import { loadSqlFile } from "../../tools/db/sql-file.js";
 import { freePort } from "../../src/net/free-port.js";
 import { createScratchDatabase, TEST_SERVER_URL, type ScratchDatabase } from "../support/database.js";
 import { FaultProxy } from "../support/fault-proxy.js";

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureLocalMariadb } from "../../src/devdb/local-mariadb.js";
+import { ensureLocalMariadb } from "../../tools/devdb/local-mariadb.js";
 import { TEST_SERVER_URL, type ScratchDatabase } from "../support/database.js";
 import { FaultProxy } from "../support/fault-proxy.js";
 import { createLegacyDatabase, PUBLIC_DATASET } from "../support/legacy-data.js";

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app.js";
 import { defaultConfig } from "../../src/config.js";
 import { createDatabase, poolUsage, type Database } from "../../src/db/client.js";
-import { createSchema } from "../../src/db/create-schema.js";
+import { createSchema } from "../../tools/db/create-schema.js";
 import { DatabaseRateLimitStore, RateLimiter } from "../../src/rpc/rate-limit.js";
 import { RATE_LIMIT_KEY_PREFIX, RedisRateLimitStore } from "../../src/rpc/rate-limit-redis.js";
 import { RateLimitStoreTimeout } from "../../src/rpc/store-deadline.js";

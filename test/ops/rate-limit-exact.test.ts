@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp, type App } from "../../src/app.js";
 import { defaultConfig } from "../../src/config.js";
 import { createDatabase, type Database } from "../../src/db/client.js";
-import { createSchema } from "../../src/db/create-schema.js";
+import { createSchema } from "../../tools/db/create-schema.js";
 import { createHttpServer } from "../../src/server.js";
 import { createScratchDatabase, type ScratchDatabase } from "../support/database.js";
 import { rawRequest } from "../support/http.js";

@@ -7,7 +7,7 @@ import { randomInt } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase, type Database } from "../../src/db/client.js";
-import { createSchema } from "../../src/db/create-schema.js";
+import { createSchema } from "../../tools/db/create-schema.js";
 import { DatabaseRateLimitStore, type RateLimitStore } from "../../src/rpc/rate-limit.js";
 import { RATE_LIMIT_KEY_PREFIX, RedisRateLimitStore } from "../../src/rpc/rate-limit-redis.js";
 import { createScratchDatabase, type ScratchDatabase } from "../support/database.js";

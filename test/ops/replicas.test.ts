@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
 import { defaultConfig } from "../../src/config.js";
 import { createDatabase, type Database } from "../../src/db/client.js";
-import { createSchema } from "../../src/db/create-schema.js";
+import { createSchema } from "../../tools/db/create-schema.js";
 import { createScratchDatabase, type ScratchDatabase } from "../support/database.js";
 import { createLegacyDatabase, PUBLIC_DATASET } from "../support/legacy-data.js";
 

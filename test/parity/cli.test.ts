@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ParityResult } from "../../src/parity/run.js";
+import type { ParityResult } from "../../tools/parity/run.js";
 import { fakeRpc, startServer } from "./servers.js";
 import type { TestServer } from "./servers.js";
 
@@ -16,7 +16,7 @@ interface CliRun {
 /** The CLI as a user runs it, in a child process; async so the test's servers keep answering. */
 function cli(...args: string[]): Promise<CliRun> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", "src/cli/parity.ts", ...args], (error, stdout, stderr) => {
+    execFile(process.execPath, ["--import", "tsx", "tools/cli/parity.ts", ...args], (error, stdout, stderr) => {
       resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
     });
   });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { compareAnswers, isRpcError } from "../../src/parity/compare.js";
-import type { CompareOptions } from "../../src/parity/compare.js";
-import type { Answer } from "../../src/parity/requests.js";
-import { DEFAULT_HEADERS } from "../../src/parity/run.js";
+import { compareAnswers, isRpcError } from "../../tools/parity/compare.js";
+import type { CompareOptions } from "../../tools/parity/compare.js";
+import type { Answer } from "../../tools/parity/requests.js";
+import { DEFAULT_HEADERS } from "../../tools/parity/run.js";
 
 const strict: CompareOptions = { headers: DEFAULT_HEADERS, mode: "strict" };
 const json: CompareOptions = { headers: DEFAULT_HEADERS, mode: "json" };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase } from "../../src/db/client.js";
-import { generateRequests, sampleDatabase, type Sample } from "../../src/parity/generate.js";
+import { generateRequests, sampleDatabase, type Sample } from "../../tools/parity/generate.js";
 import type { ScratchDatabase } from "../support/database.js";
 import { createLegacyDatabase, PUBLIC_DATASET } from "../support/legacy-data.js";
 import { createSeededDatabase } from "../support/seed.js";

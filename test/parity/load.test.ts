@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { runParity } from "../../src/parity/run.js";
+import { runParity } from "../../tools/parity/run.js";
 import { fakeRpc, startServer } from "./servers.js";
 import type { TestServer } from "./servers.js";
 

@@ -1,10 +1,10 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { GOLDEN } from "../../src/reference-data.js";
+import { GOLDEN } from "../../tools/reference-data.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ParityError } from "../../src/parity/errors.js";
-import { detectFormat, loadRequests, readAccessLog, readCorpus, showTarget } from "../../src/parity/requests.js";
+import { ParityError } from "../../tools/parity/errors.js";
+import { detectFormat, loadRequests, readAccessLog, readCorpus, showTarget } from "../../tools/parity/requests.js";
 
 const GOLDEN_CORPUS = GOLDEN.public;
 

@@ -6,10 +6,10 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
-import { GOLDEN } from "../../src/reference-data.js";
+import { GOLDEN } from "../../tools/reference-data.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ParityError } from "../../src/parity/errors.js";
-import { runParity } from "../../src/parity/run.js";
+import { ParityError } from "../../tools/parity/errors.js";
+import { runParity } from "../../tools/parity/run.js";
 import { fakeRpc, startServer } from "./servers.js";
 import type { ReceivedRequest, Reply, TestServer, Variant } from "./servers.js";
 

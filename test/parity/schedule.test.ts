@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { setTimeout as sleep } from "node:timers/promises";
-import { forEachPaced } from "../../src/parity/schedule.js";
+import { forEachPaced } from "../../tools/parity/schedule.js";
 
 describe("forEachPaced", () => {
   it("visits every item once and never runs more than `concurrency` at a time", async () => {

@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { formatSummary } from "../../src/parity/report.js";
-import { runParity, type ParityResult } from "../../src/parity/run.js";
+import { formatSummary } from "../../tools/parity/report.js";
+import { runParity, type ParityResult } from "../../tools/parity/run.js";
 import { runCli } from "../schema/support.js";
 import type { ScratchDatabase } from "../support/database.js";
 import { BENCH_DATASET, createLegacyDatabase, GOLDEN, PUBLIC_DATASET } from "../support/legacy-data.js";
@@ -52,7 +52,7 @@ describe("parity with the legacy PHP on the public data set", () => {
     const dir = await mkdtemp(path.join(tmpdir(), "parity-doc-"));
     try {
       const report = path.join(dir, "reports", "golden.json");
-      const run = await runCli("src/cli/parity.ts", ["--candidate", service.url, "--requests", "data/golden/rpc-public.jsonl.gz", "--report", report]);
+      const run = await runCli("tools/cli/parity.ts", ["--candidate", service.url, "--requests", "data/golden/rpc-public.jsonl.gz", "--report", report]);
       expect(run.stderr).toBe("");
       expect(run.stdout).toContain("OK: 0 requests differ");
       expect(run.code).toBe(0);

@@ -4,11 +4,11 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadSqlFile } from "../../src/db/sql-file.js";
+import { loadSqlFile } from "../../tools/db/sql-file.js";
 import { createScratchDatabase } from "../support/database.js";
 import { editTable, productionDump, productionDumpPath, runCli } from "./support.js";
 
-const CLI = "src/cli/schema-diff.ts";
+const CLI = "tools/cli/schema-diff.ts";
 const noStackTrace = /^\s+at /m;
 
 describe("schema:diff", () => {

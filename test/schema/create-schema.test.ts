@@ -2,11 +2,11 @@
 import mysql from "mysql2/promise";
 import { afterEach, describe, expect, it } from "vitest";
 import { referenceData } from "../../schema/index.js";
-import { createSchema } from "../../src/db/create-schema.js";
-import { compareSchemas } from "../../src/schema-diff/compare.js";
-import { schemaFromDrizzle } from "../../src/schema-diff/from-drizzle.js";
-import { schemaFromDump } from "../../src/schema-diff/from-dump.js";
-import { readLiveSchema } from "../../src/schema-diff/from-live.js";
+import { createSchema } from "../../tools/db/create-schema.js";
+import { compareSchemas } from "../../tools/schema-diff/compare.js";
+import { schemaFromDrizzle } from "../../tools/schema-diff/from-drizzle.js";
+import { schemaFromDump } from "../../tools/schema-diff/from-dump.js";
+import { readLiveSchema } from "../../tools/schema-diff/from-live.js";
 import { createScratchDatabase } from "../support/database.js";
 import type { ScratchDatabase } from "../support/database.js";
 import { productionDump, runCli } from "./support.js";
@@ -48,7 +48,7 @@ describe("createSchema", () => {
     await expect(createSchema(db.url, { referenceData: false })).rejects.toThrow(
       `database ${db.name} already has 30 tables; db:create only fills an empty database`,
     );
-    const cli = await runCli("src/cli/db-create.ts", [db.url]);
+    const cli = await runCli("tools/cli/db-create.ts", [db.url]);
     expect(cli.code).toBe(2);
     expect(cli.stderr).toContain(`db:create: database ${db.name} already has 30 tables`);
     expect(cli.stderr).not.toMatch(/^\s+at /m);

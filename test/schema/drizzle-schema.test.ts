@@ -3,7 +3,7 @@ import { getTableColumns, getTableName, is } from "drizzle-orm";
 import { MySqlTable } from "drizzle-orm/mysql-core";
 import { describe, expect, it } from "vitest";
 import * as schema from "../../schema/index.js";
-import { drizzleTables } from "../../src/schema-diff/from-drizzle.js";
+import { drizzleTables } from "../../tools/schema-diff/from-drizzle.js";
 
 describe("schema/", () => {
   it("exports every legacy table under the camelCase of its name", () => {

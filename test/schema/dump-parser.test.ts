@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readDumpFile, schemaFromDump } from "../../src/schema-diff/from-dump.js";
+import { readDumpFile, schemaFromDump } from "../../tools/schema-diff/from-dump.js";
 import { editTable, productionDump, productionDumpPath } from "./support.js";
 
 // mysqldump --no-data of a database with an Aria table, a trigger and a view (MariaDB 10.11).

@@ -2,12 +2,12 @@
 // very model the dump gives, and drift made with ALTER TABLE must show up.
 import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadSqlFile } from "../../src/db/sql-file.js";
-import { compareSchemas } from "../../src/schema-diff/compare.js";
-import { describeDifference } from "../../src/schema-diff/format.js";
-import { schemaFromDrizzle } from "../../src/schema-diff/from-drizzle.js";
-import { schemaFromDump } from "../../src/schema-diff/from-dump.js";
-import { readLiveSchema } from "../../src/schema-diff/from-live.js";
+import { loadSqlFile } from "../../tools/db/sql-file.js";
+import { compareSchemas } from "../../tools/schema-diff/compare.js";
+import { describeDifference } from "../../tools/schema-diff/format.js";
+import { schemaFromDrizzle } from "../../tools/schema-diff/from-drizzle.js";
+import { schemaFromDump } from "../../tools/schema-diff/from-dump.js";
+import { readLiveSchema } from "../../tools/schema-diff/from-live.js";
 import { createScratchDatabase } from "../support/database.js";
 import type { ScratchDatabase } from "../support/database.js";
 import { productionDump, productionDumpPath, sortedModel } from "./support.js";

@@ -2,12 +2,12 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { compareSchemas } from "../../src/schema-diff/compare.js";
-import { describeDifference } from "../../src/schema-diff/format.js";
-import { schemaFromDrizzle } from "../../src/schema-diff/from-drizzle.js";
-import { schemaFromDump } from "../../src/schema-diff/from-dump.js";
-import type { SchemaModel } from "../../src/schema-diff/model.js";
-import { PRODUCTION_STRUCTURE } from "../../src/reference-data.js";
+import { compareSchemas } from "../../tools/schema-diff/compare.js";
+import { describeDifference } from "../../tools/schema-diff/format.js";
+import { schemaFromDrizzle } from "../../tools/schema-diff/from-drizzle.js";
+import { schemaFromDump } from "../../tools/schema-diff/from-dump.js";
+import type { SchemaModel } from "../../tools/schema-diff/model.js";
+import { PRODUCTION_STRUCTURE } from "../../tools/reference-data.js";
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 

@@ -4,10 +4,10 @@ import { describe, expect, it } from "vitest";
 import { runCli } from "../schema/support.js";
 
 const COMMANDS: Record<string, string> = {
-  "schema:diff": "src/cli/schema-diff.ts",
-  "db:create": "src/cli/db-create.ts",
-  parity: "src/cli/parity.ts",
-  "parity:generate": "src/cli/parity-generate.ts",
+  "schema:diff": "tools/cli/schema-diff.ts",
+  "db:create": "tools/cli/db-create.ts",
+  parity: "tools/cli/parity.ts",
+  "parity:generate": "tools/cli/parity-generate.ts",
   bench: "bench/run.ts",
   "bench:nginx": "bench/nginx-fallback.ts",
   "bench:snapshot-memory": "bench/snapshot-memory.ts",

@@ -12,8 +12,8 @@
 import { eq, isNotNull, sql } from "drizzle-orm";
 import type { MySql2Database } from "drizzle-orm/mysql2";
 import * as schema from "../../schema/index.js";
-import { DEPENDENCY_FIELDS, RELATION_FIELDS, SEARCH_FIELDS } from "../rpc/params.js";
-import { seededRandom } from "../seeded-random.js";
+import { DEPENDENCY_FIELDS, RELATION_FIELDS, SEARCH_FIELDS } from "../../src/rpc/params.js";
+import { seededRandom } from "../../src/seeded-random.js";
 
 /** What the requests are made of: a random sample of the database's values. */
 export interface Sample {

@@ -4,7 +4,7 @@
  * development database is loaded with, the legacy PHP's recorded answers and the bench's
  * data set and requests.
  */
-import { repositoryPath } from "./project-files.js";
+import { repositoryPath } from "../src/project-files.js";
 
 const data = (...segments: string[]) => repositoryPath("data", ...segments);
 

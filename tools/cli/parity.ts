@@ -6,7 +6,7 @@
  * more, 2 when the run could not be done (bad option, unreadable file, unreachable server).
  */
 import { z } from "zod";
-import { repositoryPath } from "../project-files.js";
+import { repositoryPath } from "../../src/project-files.js";
 import { ParityError } from "../parity/errors.js";
 import { formatSummary, writeReport } from "../parity/report.js";
 import { PARITY_DEFAULTS, runParity } from "../parity/run.js";

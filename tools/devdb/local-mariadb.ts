@@ -10,13 +10,13 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
-import { freePort } from "../net/free-port.js";
+import { freePort } from "../../src/net/free-port.js";
 import { join, relative } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import mysql from "mysql2/promise";
 import { createSchema } from "../db/create-schema.js";
 import { loadSqlFile } from "../db/sql-file.js";
-import { repositoryPath } from "../project-files.js";
+import { repositoryPath } from "../../src/project-files.js";
 import { SAMPLE_DATASET } from "../reference-data.js";
 
 /** The repository's own data directory; .gitignore lists `.data/`. */

@@ -1,5 +1,5 @@
 // Turns the project's Drizzle tables into the model, so they can be compared with a database
-// and turned into DDL (src/db/create-schema.ts).
+// and turned into DDL (tools/db/create-schema.ts).
 import { SQL, getTableName, is } from "drizzle-orm";
 import { MySqlColumn, MySqlDialect, MySqlTable, getTableConfig } from "drizzle-orm/mysql-core";
 import * as schema from "../../schema/index.js";

@@ -1,12 +1,12 @@
 /**
  * Writes request targets drawn from a database to stdout, one per line, for
- * `npm run parity -- --requests <file>`. See src/parity/generate.ts and docs/parity.md.
+ * `npm run parity -- --requests <file>`. See tools/parity/generate.ts and docs/parity.md.
  *
  * Exit status: 0 when the requests were written, 2 when they could not be (bad option,
  * unreachable database).
  */
 import { z } from "zod";
-import { createDatabase } from "../db/client.js";
+import { createDatabase } from "../../src/db/client.js";
 import { generateRequests, sampleDatabase } from "../parity/generate.js";
 import { parseCommandLine, runCommand, UsageError } from "./args.js";
 

@@ -1,5 +1,5 @@
 // Writes model parts back as SQL: for the descriptions in difference reports and for the
-// CREATE TABLE statements src/db/create-schema.ts generates.
+// CREATE TABLE statements tools/db/create-schema.ts generates.
 import type { ColumnModel, ForeignKeyModel, IndexModel, TableOptionsModel } from "./model.js";
 
 export function quoteIdentifier(name: string): string {
