@@ -32,17 +32,18 @@ export function legacySiteRoutes(): Hono<AppEnv> {
     }
 
     // rpc.php refused every method but GET; today's clients also POST forms, which
-    // current aurweb answers like the same parameters in a query string. Only a GET that
-    // PHP answered keeps its max_input_vars cut, and only in the legacy profile: today's
-    // aurweb reads every parameter, and PHP never read a POST here.
-    const phpCut = c.req.method === "GET" && deps.config.RPC_PROFILE === "legacy";
+    // current aurweb answers like the same parameters in a query string. Only a GET is a
+    // request PHP answered, and only there does the legacy profile keep PHP's rules (its
+    // max_input_vars cut among them): today's aurweb reads every parameter.
+    const answeredByPhp = c.req.method === "GET";
+    const phpCut = answeredByPhp && deps.config.RPC_PROFILE === "legacy";
     const values = parseQueryString(target.query, phpCut ? MAX_INPUT_VARS : Infinity);
-    if (c.req.method === "GET") return rpcScript(c, values);
+    if (answeredByPhp) return rpcScript(c, values, true);
     if (c.req.method !== "POST") return send(c, { status: 405, headers: pageHeaders(), body: "" });
     return readForm(c).then(
       (form) => {
         if (form) for (const [key, value] of form.entries) values.set(key, value);
-        return rpcScript(c, values);
+        return rpcScript(c, values, false);
       },
       (error: unknown) => {
         if (error instanceof BodyError) return bodyRefused(c, error);
@@ -55,10 +56,10 @@ export function legacySiteRoutes(): Hono<AppEnv> {
 }
 
 /** rpc.php: its documentation without a `type`, the answer otherwise. */
-function rpcScript(c: Context<AppEnv>, values: PhpArray): MaybePromise<Response> {
+function rpcScript(c: Context<AppEnv>, values: PhpArray, answeredByPhp: boolean): MaybePromise<Response> {
   const params = paramsFrom(values);
   if (params.values.get("type") === undefined && (c.env.deps.config.RPC_PROFILE === "legacy" || params.values.get("v") === undefined)) {
     return send(c, { status: 200, headers: pageHeaders(), body: RPC_DOCS_PAGE });
   }
-  return answerRpc(c, params, c.req.method === "GET");
+  return answerRpc(c, params, answeredByPhp);
 }
