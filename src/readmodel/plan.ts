@@ -1,9 +1,7 @@
 /**
  * Asks MariaDB how it would run the legacy search queries, because their row order is
- * whatever the chosen plan produces (the legacy SQL has no ORDER BY). On a small table
- * the optimizer scans PackageBases by primary key; on a large one it may walk the
- * BasesPackagerUID index instead, which orders bases by packager. The read model then
- * lists packages in the same order. EXPLAIN reads statistics only; it runs nothing.
+ * whatever the chosen plan produces (row-order.ts reads the plans and states the rules).
+ * EXPLAIN reads statistics only; it runs nothing.
  */
 import { eq, inArray, sql, type SQL } from "drizzle-orm";
 import { MySqlDialect, QueryBuilder } from "drizzle-orm/mysql-core";
@@ -11,53 +9,14 @@ import { packageBases, packages, users } from "../../schema/index.js";
 import { MAX_INPUT_VARS } from "../php/query-string.js";
 import type { Db } from "../db/client.js";
 import { deadlinePool, type DeadlinePool } from "../db/deadlines.js";
-import type { DependencyOrder, ScanOrder, ScanPlans } from "./types.js";
-
-interface ExplainRow {
-  table: string | null;
-  type: string | null;
-  key: string | null;
-  Extra: string | null;
-}
+import { dependencyOrderOf, scanOrderOf, scansPackages, type ExplainRow } from "./row-order.js";
+import type { DependencyOrder, ScanPlans } from "./types.js";
 
 const LEGACY_SELECT = sql`SELECT Packages.ID FROM Packages
   LEFT JOIN PackageBases ON PackageBases.ID = Packages.PackageBaseID
   LEFT JOIN Users ON PackageBases.MaintainerUID = Users.ID`;
 
-/** Tables read as constants (a user found by its unique name) come first but order nothing. */
 const dialect = new MySqlDialect();
-
-const driving = (rows: readonly ExplainRow[]) => rows.find((r) => r.type !== "const" && r.type !== "system");
-
-/**
- * A table joined through a join buffer (block nested loop) is read once per buffer of
- * rows from the tables before it, so the output follows that table's scan order, each
- * of its rows paired with the buffered rows in their order.
- */
-const buffered = (rows: readonly ExplainRow[]) => rows.findLast((r) => r.Extra?.includes("Using join buffer"));
-
-function orderOfBaseScan(row: ExplainRow): "base" | "packager" | null {
-  if (row.table !== "PackageBases") return null;
-  return row.key === "BasesPackagerUID" ? "packager" : "base";
-}
-
-/** The scan order a plan implies, from the table it starts with and how it reads it. */
-export function scanOrderOf(rows: readonly ExplainRow[]): ScanOrder {
-  const buffer = buffered(rows);
-  const bufferOrder = buffer && orderOfBaseScan(buffer);
-  if (bufferOrder) return bufferOrder;
-  const first = driving(rows);
-  if (first?.table === "Packages" && first.type === "ALL") return "package";
-  return (first && orderOfBaseScan(first)) ?? "base";
-}
-
-export function dependencyOrderOf(rows: readonly ExplainRow[]): DependencyOrder {
-  const first = driving(rows);
-  if (first?.table !== "DependencyTypes" && first?.table !== "PackageDepends") return scanOrderOf(rows);
-  const buffer = buffered(rows);
-  const bufferOrder = buffer && orderOfBaseScan(buffer);
-  return bufferOrder ? `row-by-${bufferOrder}` : "row";
-}
 
 /**
  * EXPLAIN over a connection set up like the legacy PHP's (`SET NAMES 'utf8'`, i.e.
@@ -121,8 +80,7 @@ async function probeNameListScan(pool: DeadlinePool): Promise<number> {
   if (diveLimit === 0 || diveLimit >= mostNames) return Infinity;
   const scans = async (count: number) => {
     const names = Array.from({ length: count }, (_, i) => `\u0001probe-${i}`);
-    const first = driving(await explain(pool, inArray(packages.Name, names)));
-    return first?.table === "Packages" && first.type === "ALL";
+    return scansPackages(await explain(pool, inArray(packages.Name, names)));
   };
   let lo = diveLimit; // the index at or below the dive limit
   let hi = mostNames;
