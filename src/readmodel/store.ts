@@ -22,6 +22,7 @@ import type { MaybePromise } from "../maybe-promise.js";
 import { fullCollection } from "./full-collection.js";
 import { loadSources, SOURCES, WATCHED_TABLES, type SourceName, type SourceRows } from "./load.js";
 import { probeDependencyOrder, probePlans } from "./plan.js";
+import { dependencySearchOrder } from "./row-order.js";
 import { Snapshot } from "./snapshot.js";
 import { runAtOnce, runInSlices, type Slices } from "./steps.js";
 import type { DependencyOrder, NamedLink, ScanPlans } from "./types.js";
@@ -147,9 +148,9 @@ export class ReadModel {
   }
 
   /**
-   * The row order of a dependency search for `name` (see plan.ts), asked of MariaDB once
-   * per name and snapshot. Without an answer in time (database away) it is the order the
-   * snapshot's general probe found. Known already, it is returned at once.
+   * The row order of a dependency search for `name`, asked of MariaDB (plan.ts) once per
+   * name and snapshot, or without an answer in time (database away) as row-order.ts
+   * dependencySearchOrder says. Known already, it is returned at once.
    */
   dependencyOrder(snapshot: Snapshot, type: string, name: string): MaybePromise<DependencyOrder> {
     const key = `${type}\u0000${name}`;
@@ -162,12 +163,11 @@ export class ReadModel {
     const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), PLAN_TIMEOUT_MS)));
     const order = await Promise.race([probeDependencyOrder(this.pool, type, name).catch(() => undefined), timeout]);
     clearTimeout(timer);
-    if (order === undefined) return snapshot.plans.dependencySearch;
-    if (snapshot === this.snapshot) {
+    if (order !== undefined && snapshot === this.snapshot) {
       if (this.dependencyPlans.size >= MAX_REMEMBERED_PLANS) this.dependencyPlans.clear();
       this.dependencyPlans.set(key, order);
     }
-    return order;
+    return dependencySearchOrder(order, snapshot.plans);
   }
 
   /**

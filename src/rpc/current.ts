@@ -9,6 +9,7 @@
 import { compareFolded, fold } from "../collation/general-ci.js";
 import { andThen, type MaybePromise } from "../maybe-promise.js";
 import { PhpArray, type PhpValue } from "../php/query-string.js";
+import { inIdOrder } from "../readmodel/row-order.js";
 import type { Snapshot } from "../readmodel/snapshot.js";
 import type { Package } from "../readmodel/types.js";
 import { encodeCurrent, PythonFloat, type CurrentJson } from "./current-json.js";
@@ -102,7 +103,7 @@ function handle(ctx: CurrentContext, type: string, by: string, args: string[]): 
         const p = snapshot.packageByName(name);
         if (p?.base.visible) found.add(p);
       }
-      return envelope("multiinfo", limited(ctx, [...found].sort(byId)).map((p) => infoRow(ctx, p)));
+      return envelope("multiinfo", limited(ctx, inIdOrder(found)).map((p) => infoRow(ctx, p)));
     }
     case "search":
     case "msearch":
@@ -136,7 +137,7 @@ function search(snapshot: Snapshot, by: string, args: string[]): readonly Packag
   const arg = args[0] ?? "";
   if (by !== "maintainer" && [...arg].length < 2) throw new RpcError("Query arg too small.");
   if (by === "provides") return lookup.searchByDeclaration(snapshot, by, arg, "package");
-  return [...matching(snapshot, by, arg)].sort(byId);
+  return inIdOrder(matching(snapshot, by, arg));
 }
 
 function matching(snapshot: Snapshot, by: string, arg: string): readonly Package[] {
@@ -145,8 +146,6 @@ function matching(snapshot: Snapshot, by: string, arg: string): readonly Package
   if ((DEPENDENCY_FIELDS as readonly string[]).includes(by)) return lookup.searchByDeclaration(snapshot, by, arg);
   return lookup.searchByExtendedField(snapshot, by, arg);
 }
-
-const byId = (a: Package, b: Package) => a.id - b.id;
 
 function searchRow(ctx: CurrentContext, pkg: Package): { [key: string]: CurrentJson } {
   const base = pkg.base;

@@ -2,8 +2,9 @@
  * The legacy RPC's queries, answered from the read model. Each function returns the
  * packages the legacy SQL would have returned, in the order it would have returned them.
  */
-import { compareFolded, comparePrefix, equalityKey } from "../collation/general-ci.js";
+import { compareFolded, comparePrefix } from "../collation/general-ci.js";
 import { compileLike, escapeLikeWildcards, plainPrefix, type LikePattern } from "../collation/like.js";
+import { multiinfoOrder, withSelfProvider } from "../readmodel/row-order.js";
 import type { Snapshot } from "../readmodel/snapshot.js";
 import type { SortedNames } from "../readmodel/sorted-names.js";
 import type { DependencyOrder, Package } from "../readmodel/types.js";
@@ -60,10 +61,8 @@ export function searchByDeclaration(
   limit?: number,
 ): readonly Package[] {
   const declaring = snapshot.packagesDeclaring(type, name, order, limit);
-  if (type !== "provides") return declaring;
   // A package always provides itself.
-  const self = snapshot.packageByName(name);
-  return self?.base.visible && !declaring.includes(self) ? [...declaring, self] : declaring;
+  return type === "provides" ? withSelfProvider(declaring, snapshot.packageByName(name)) : declaring;
 }
 
 /** The searches current aurweb added, other than relations. */
@@ -85,10 +84,6 @@ export function searchByExtendedField(snapshot: Snapshot, by: string, arg: strin
   }
 }
 
-/** Packages.ID is INT UNSIGNED. */
-const MAX_PACKAGE_ID = 2 ** 32 - 1;
-const isPossibleId = (id: number) => id >= 0 && id <= MAX_PACKAGE_ID;
-
 /** `Packages.ID IN (...) OR Packages.Name IN (...)`, in the order the plan yields rows. */
 export function multiinfo(snapshot: Snapshot, ids: readonly number[], names: readonly string[]): Package[] {
   const byId = new Set<Package>();
@@ -103,25 +98,7 @@ export function multiinfo(snapshot: Snapshot, ids: readonly number[], names: rea
     const p = snapshot.packageByName(name);
     if (p?.base.visible && !byId.has(p)) byName.add(p);
   }
-  const ascendingId = (a: Package, b: Package) => a.id - b.id;
-  // Names equal under the collation (`a`, `A`, `a `) are one range to the optimizer.
-  // Counted only where it matters: folding every name would cost each info request.
-  let distinct: number | undefined;
-  const distinctNames = () => (distinct ??= new Set(names.map(equalityKey)).size);
-  // Enough names make the optimizer scan the whole table, in ID order (see plan.ts). IDs
-  // beside them bring the scan a little sooner (20 IDs: from about 595 names on the public
-  // data set, where names alone scan from 630); the count probed is that of names alone.
-  const scanFrom = snapshot.plans.nameListScanFrom;
-  if (names.length >= scanFrom && distinctNames() >= scanFrom) return [...byId, ...byName].sort(ascendingId);
-  // Names alone: a range over the Name index, so collation order. An ID the unsigned
-  // column cannot hold (-1, 2^32) is an impossible range the optimizer drops, so IDs
-  // like that leave the names alone.
-  if (!ids.some(isPossibleId)) return [...byName].sort((a, b) => compareFolded(a.nameFold, b.nameFold));
-  // One name (an equality) merges with the ID ranges in row-ID order. Several names make
-  // a sort-union: rows found by name come first in row-ID order, then the primary-key
-  // ranges are read in order, skipping nothing twice.
-  if (names.length < 2 || distinctNames() < 2) return [...byId, ...byName].sort(ascendingId);
-  return [...[...byName].sort(ascendingId), ...[...byId].sort(ascendingId)];
+  return multiinfoOrder(byId, byName, ids, names, snapshot.plans.nameListScanFrom);
 }
 
 /** `Packages.Name = ?` */
