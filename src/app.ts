@@ -51,7 +51,6 @@ export function createApp(options: CreateAppOptions): App {
     options.readModel ??
     new ReadModel(db.readDb, {
       refreshIntervalMs: config.REFRESH_INTERVAL_MS,
-      now: clock.now,
       onError: options.onError,
       onRefresh: ({ sources, durationMs }) =>
         (options.logger ?? silentLogger).info({ sources, durationMs: Math.round(durationMs) }, "package data reloaded"),

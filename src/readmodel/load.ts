@@ -57,7 +57,7 @@ async function mapRows<T>(pool: DeadlinePool, query: Query, map: (row: Row) => T
 }
 
 /** One instance per distinct string, so repeated values cost one pointer each. */
-export class Interner {
+class Interner {
   private readonly strings = new Map<string, string>();
 
   /** The strings of the `known` lists are the instances handed out for their values. */

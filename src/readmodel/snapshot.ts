@@ -61,10 +61,7 @@ export class Snapshot {
   private readonly declarers: DeclarerIndex;
   private readonly scans: ScanOrders;
 
-  private constructor(
-    parts: SnapshotParts,
-    readonly loadedAt: number,
-  ) {
+  private constructor(parts: SnapshotParts) {
     this.plans = parts.plans;
     this.packages = parts.packages;
     this.bases = parts.bases;
@@ -95,8 +92,8 @@ export class Snapshot {
    * The steps that build a snapshot of `rows` with every index ready (see steps.ts), taking
    * over from the previous snapshot what `reuse` offers.
    */
-  static *build(rows: SourceRows, plans: ScanPlans, loadedAt: number, reuse?: Reuse): Steps<Snapshot> {
-    return new Snapshot(yield* buildSnapshotParts(rows, plans, reuse), loadedAt);
+  static *build(rows: SourceRows, plans: ScanPlans, reuse?: Reuse): Steps<Snapshot> {
+    return new Snapshot(yield* buildSnapshotParts(rows, plans, reuse));
   }
 
   /** Visible packages in the order a plan driven by the given index walks them. */

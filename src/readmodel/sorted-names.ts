@@ -22,8 +22,6 @@ export interface SortedNames {
   readonly jsonEnds: Uint32Array;
 }
 
-export const NO_NAMES: SortedNames = { folds: [], names: [], json: Buffer.alloc(0), jsonEnds: new Uint32Array(0) };
-
 /** The names of `items`, taken in the order of `order` (positions in `items`) when given. */
 export function* sortedNamesInSteps(items: readonly { nameFold: string; name: string }[], order?: ArrayLike<number>): Steps<SortedNames> {
   const length = order ? order.length : items.length;

@@ -42,9 +42,8 @@ const REBUILD_SLICES: Slices = { minMs: 5, maxMs: 50 };
 const LOG_REPEAT_MIN_MS = 5000;
 const LOG_REPEAT_MAX_MS = 300_000;
 
-export interface ReadModelOptions {
+interface ReadModelOptions {
   refreshIntervalMs: number;
-  now?: () => number;
   /** A fault of the program while loading (not of the database), with its stack; told with the same backoff. */
   onError?: (error: unknown) => void;
   onRefresh?: (info: RefreshInfo) => void;
@@ -60,7 +59,7 @@ export interface ReadModelOptions {
   onRecovered?: (info: { attempts: number; troubleMs: number }) => void;
 }
 
-export interface TroubleInfo {
+interface TroubleInfo {
   /** Failed polls in a row, this one included. */
   attempts: number;
   /** When the next attempt comes. */
@@ -68,7 +67,7 @@ export interface TroubleInfo {
 }
 
 /** What /readyz needs to know, read from fields: nothing here touches the database. */
-export interface ReadModelHealth {
+interface ReadModelHealth {
   snapshotLoaded: boolean;
   /** Whether the last poll reached the database and read what it needed within its deadlines. */
   databaseReachable: boolean;
@@ -77,7 +76,7 @@ export interface ReadModelHealth {
   snapshotAgeMs: number | undefined;
 }
 
-export interface RefreshInfo {
+interface RefreshInfo {
   sources: SourceName[];
   durationMs: number;
 }
@@ -377,7 +376,7 @@ export class ReadModel {
       await fullCollection();
     }
     const reuse = this.snapshot?.reusable();
-    const build = Snapshot.build(rows, plans, this.options.now?.() ?? Date.now(), reuse);
+    const build = Snapshot.build(rows, plans, reuse);
     // The first snapshot is built in one go: nothing is served before it exists. Later
     // ones are built between requests, which the previous snapshot answers meanwhile.
     const snapshot = this.snapshot ? await runInSlices(build, this.options.rebuildSlices ?? REBUILD_SLICES) : runAtOnce(build);

@@ -18,7 +18,7 @@ describe("dependency searches in a scan's order", () => {
 
   beforeAll(async () => {
     source = await readPublicDataSet("dependency_order", 2);
-    snapshot = runAtOnce(Snapshot.build(source.rows, source.plans, 0));
+    snapshot = runAtOnce(Snapshot.build(source.rows, source.plans));
     const counts = new Map<string, number>();
     for (const p of snapshot.packages) {
       for (const d of snapshot.declarationsOf(p)) if (d.type === "depends") counts.set(d.name, (counts.get(d.name) ?? 0) + 1);

@@ -68,25 +68,25 @@ describe("rebuilding the snapshot while requests are answered", () => {
   afterAll(async () => source?.close());
 
   it("a snapshot built in slices is the snapshot built at once", async () => {
-    const atOnce = runAtOnce(Snapshot.build(rows, plans, 0));
+    const atOnce = runAtOnce(Snapshot.build(rows, plans));
     let turns = 0;
     const spin = setInterval(() => turns++, 0);
-    const sliced = await runInSlices(Snapshot.build(rows, plans, 0), { minMs: 0, maxMs: 0 });
+    const sliced = await runInSlices(Snapshot.build(rows, plans), { minMs: 0, maxMs: 0 });
     clearInterval(spin);
     expect(turns).toBeGreaterThan(10);
     expect(contents(sliced)).toEqual(contents(atOnce));
   });
 
   it("carries the text indexes over, with the packages whose name or description changed beside them", () => {
-    const first = runAtOnce(Snapshot.build(rows, plans, 0));
+    const first = runAtOnce(Snapshot.build(rows, plans));
     const changed = first.nameScan.slice(0, 3).map((p) => p.id);
     const withPackages = (ids: readonly number[], change: (p: SourceRows["packages"][number]) => object) => ({
       ...rows,
       packages: rows.packages.map((p) => (ids.includes(p.id) ? { ...p, ...change(p) } : p)),
     });
     const rebuilt = (changedRows: SourceRows) => {
-      const carried = runAtOnce(Snapshot.build(changedRows, plans, 0, first.reusable()));
-      expect(contents(carried)).toEqual(contents(runAtOnce(Snapshot.build(changedRows, plans, 0))));
+      const carried = runAtOnce(Snapshot.build(changedRows, plans, first.reusable()));
+      expect(contents(carried)).toEqual(contents(runAtOnce(Snapshot.build(changedRows, plans))));
       return carried;
     };
 
@@ -114,11 +114,11 @@ describe("rebuilding the snapshot while requests are answered", () => {
   });
 
   it("carries the dependency index and the base orders over while what they depend on is the same", () => {
-    const first = runAtOnce(Snapshot.build(rows, plans, 0));
+    const first = runAtOnce(Snapshot.build(rows, plans));
     first.scanOrder("packager");
     const rebuilt = (changedRows: SourceRows) => {
-      const carried = runAtOnce(Snapshot.build(changedRows, plans, 0, first.reusable()));
-      expect(contents(carried)).toEqual(contents(runAtOnce(Snapshot.build(changedRows, plans, 0))));
+      const carried = runAtOnce(Snapshot.build(changedRows, plans, first.reusable()));
+      expect(contents(carried)).toEqual(contents(runAtOnce(Snapshot.build(changedRows, plans))));
       return carried;
     };
     const carriedOver = (s: Snapshot) => s.reusable().declarers.sharesGroupsWith(first.reusable().declarers);
@@ -157,10 +157,10 @@ describe("rebuilding the snapshot while requests are answered", () => {
   });
 
   it("shares the bases and packages in which nothing changed with the previous snapshot", () => {
-    const first = runAtOnce(Snapshot.build(rows, plans, 0));
+    const first = runAtOnce(Snapshot.build(rows, plans));
     const rebuilt = (changedRows: SourceRows) => {
-      const carried = runAtOnce(Snapshot.build(changedRows, plans, 0, first.reusable()));
-      expect(contents(carried)).toEqual(contents(runAtOnce(Snapshot.build(changedRows, plans, 0))));
+      const carried = runAtOnce(Snapshot.build(changedRows, plans, first.reusable()));
+      expect(contents(carried)).toEqual(contents(runAtOnce(Snapshot.build(changedRows, plans))));
       return carried;
     };
     const fresh = (s: Snapshot) => ({
