@@ -1,6 +1,6 @@
 /**
  * A dependency search whose plan scans Packages or PackageBases answers in that scan's
- * order (readmodel/plan.ts). On the public data set: the declarers of the most declared
+ * order (readmodel/row-order.ts). On the public data set: the declarers of the most declared
  * dependency, in each scan order, against the scan itself filtered to them.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
