@@ -101,8 +101,19 @@ function sameBaseRow(a: BaseRow, b: BaseRow): boolean {
  * Whether a previous package can stand for the one made of `row` with `base`, `groups`
  * and `licenses`.
  */
-export function samePackage(previous: Package, base: PackageBase, row: PackageRow, groups: readonly string[], licenses: readonly string[]): boolean {
-  return previous.base === base && samePackageRow(previous, row) && sameList(previous.groups, groups) && sameList(previous.licenses, licenses);
+export function samePackage(
+  previous: Package,
+  base: PackageBase,
+  row: PackageRow,
+  groups: readonly string[],
+  licenses: readonly string[],
+): boolean {
+  return (
+    previous.base === base &&
+    samePackageRow(previous, row) &&
+    sameList(previous.groups, groups) &&
+    sameList(previous.licenses, licenses)
+  );
 }
 
 function samePackageRow(a: PackageRow, b: PackageRow): boolean {
