@@ -8,7 +8,7 @@ import { PatternRouter } from "hono/router/pattern-router";
 import type { AppDeps, AppEnv, Clock } from "./app-env.js";
 import { queryDeadlines, type Config } from "./config.js";
 import type { Database } from "./db/client.js";
-import { silentLogger, type Logger } from "./http/logging.js";
+import { silentLogger, type Logger } from "./log.js";
 import { createMetrics, databasePools, type Metrics } from "./http/metrics.js";
 import { observeRequests, type AppFetch } from "./http/observe.js";
 import { Deadlines, RequestTimeout, timeoutResponse } from "./http/timeout.js";

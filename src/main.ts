@@ -10,7 +10,7 @@ import { setFlagsFromString } from "node:v8";
 import { runPrimary } from "./cluster.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { ensureLocalMariadb, LocalMariadbError } from "../tools/devdb/local-mariadb.js";
-import { createLogger, type Logger } from "./http/logging.js";
+import { createLogger, type Logger } from "./log.js";
 import { checkCanListen, ListenError } from "./net/can-listen.js";
 import { startServer } from "./server.js";
 

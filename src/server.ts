@@ -12,7 +12,7 @@ import { errorBody } from "./rpc/respond.js";
 import { answerMetricsRequests, clusterMetrics } from "./cluster.js";
 import type { Config } from "./config.js";
 import { createDatabase } from "./db/client.js";
-import type { Logger } from "./http/logging.js";
+import type { Logger } from "./log.js";
 import { createMetrics, databasePools } from "./http/metrics.js";
 import { handleInBursts } from "./http/handle-in-bursts.js";
 import { listenError } from "./net/can-listen.js";

@@ -9,7 +9,7 @@ import type { MaybePromise } from "../maybe-promise.js";
 import { RPC_DOCS_PAGE } from "../pages/docs.js";
 import { notFoundPage, PHP_FILE_NOT_FOUND } from "../pages/not-found.js";
 import { BodyError } from "../http/read-body.js";
-import { readForm } from "../rpc/form.js";
+import { readForm } from "../http/form.js";
 import { MAX_INPUT_VARS, parseQueryString, type PhpArray } from "../php/query-string.js";
 import { paramsFrom } from "../rpc/params.js";
 import { pageHeaders } from "../rpc/respond.js";

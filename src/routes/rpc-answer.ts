@@ -10,7 +10,7 @@ import { peerAddress, requestHeader } from "../http/request-target.js";
 import { waitWithinDeadline } from "../http/timeout.js";
 import { andThen, type MaybePromise } from "../maybe-promise.js";
 import type { Snapshot } from "../readmodel/snapshot.js";
-import { clientAddress } from "../rpc/client-address.js";
+import { clientAddress } from "../http/client-address.js";
 import { unavailableReason } from "../db/trouble.js";
 import { answerCurrent, errorObject } from "../rpc/current.js";
 import { encodeCurrent } from "../rpc/current-json.js";

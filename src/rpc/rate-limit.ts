@@ -6,7 +6,7 @@
  */
 import type { Pool as CorePool, PoolConnection, ResultSetHeader } from "mysql2";
 import type { Pool } from "mysql2/promise";
-import type { Logger } from "../http/logging.js";
+import type { Logger } from "../log.js";
 import { RateLimitStoreTimeout, StoreDeadline } from "./store-deadline.js";
 
 export interface RateLimitStore {
