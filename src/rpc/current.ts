@@ -12,13 +12,13 @@ import { PhpArray, type PhpValue } from "../php/query-string.js";
 import type { Snapshot } from "../readmodel/snapshot.js";
 import type { Package } from "../readmodel/types.js";
 import { encodeCurrent, PythonFloat, type CurrentJson } from "./current-json.js";
+import { isCallbackName, wrapInCallback } from "./jsonp.js";
 import * as lookup from "./lookup.js";
 import { DEPENDENCY_FIELDS, SEARCH_FIELDS, text, type RpcParams } from "./params.js";
-import { md5, trimIfNoneMatch, type RpcResponse } from "./respond.js";
+import { md5, trimIfNoneMatch, type Body, type RpcResponse } from "./respond.js";
 import { declarationFields, formatSnapshotUri } from "./rows.js";
 
 const TYPES = ["info", "multiinfo", "search", "msearch", "suggest", "suggest-pkgbase"];
-const CALLBACK = /^[a-zA-Z0-9()_.]{1,128}$/;
 
 export interface CurrentContext {
   snapshot: Snapshot;
@@ -38,7 +38,7 @@ export function errorObject(version: number | null, message: string): CurrentJso
   return { version, results: [], resultcount: 0, type: "error", error: message };
 }
 
-function response(status: number, body: string, contentType = "application/json", etag?: string): RpcResponse {
+function response(status: number, body: Body, contentType = "application/json", etag?: string): RpcResponse {
   const headers: Record<string, string> = { "Content-Type": contentType };
   if (etag !== undefined) headers.ETag = `"${etag}"`;
   return { status, headers, body };
@@ -75,14 +75,14 @@ function answer(params: RpcParams, ctx: CurrentContext, rawVersion: string | und
   const body = encodeCurrent(data);
   const etag = md5(body);
   const callback = single(values.get("callback"));
-  if (callback !== undefined && !CALLBACK.test(callback)) {
+  if (callback !== undefined && !isCallbackName(callback)) {
     return response(400, encodeCurrent(errorObject(version, "Invalid callback name.")));
   }
   const contentType = callback === undefined ? "application/json" : "text/javascript";
   if (ctx.ifNoneMatch !== undefined && trimIfNoneMatch(ctx.ifNoneMatch) === etag) {
     return { status: 304, headers: { "Content-Type": contentType, ETag: `"${etag}"` }, body: "" };
   }
-  return response(200, callback === undefined ? body : `/**/${callback}(${body})`, contentType, etag);
+  return response(200, callback === undefined ? body : wrapInCallback(callback, body), contentType, etag);
 }
 
 function argumentList(arg: PhpValue | undefined): string[] {

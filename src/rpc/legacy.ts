@@ -9,6 +9,7 @@ import { jsonListOf } from "../readmodel/sorted-names.js";
 import type { DependencyOrder, Package } from "../readmodel/types.js";
 import { commentForm } from "./comment-form.js";
 import { idOfNumericLiteral, REFUSED } from "./id-literal.js";
+import { isCallbackName, wrapInCallback } from "./jsonp.js";
 import * as lookup from "./lookup.js";
 import { andThen, type MaybePromise } from "../maybe-promise.js";
 import { byteLength, DEPENDENCY_FIELDS, legacyQueryText, text, validate, type LegacyType, type RpcParams, type ValidatedRequest } from "./params.js";
@@ -29,7 +30,6 @@ export interface LegacyContext {
 /** A request the PHP 8 recording crashed on: a list where a single value was expected. */
 const INVALID_ARGUMENTS = "Invalid query arguments.";
 const TOO_MANY = "Too many package results.";
-const CALLBACK = /^[a-zA-Z0-9()_.]{1,128}$/;
 
 /** Answers a request that has a `type` parameter (rpc.php shows the docs otherwise). */
 export function answerLegacy(params: RpcParams, ctx: LegacyContext): MaybePromise<RpcResponse> {
@@ -82,11 +82,10 @@ function answer(request: ValidRequest, ctx: LegacyContext, type: LegacyType, by:
   }
   const callback = request.values.get("callback");
   if (callback === undefined) return { status: 200, headers: rpcHeaders(JSON_TYPE, etag), body: json };
-  if (typeof callback !== "string" || !CALLBACK.test(callback)) {
+  if (typeof callback !== "string" || !isCallbackName(callback)) {
     return { status: 200, headers: rpcHeaders(JSON_TYPE, etag), body: errorBody(version, "Invalid callback name.") };
   }
-  const wrapped = Buffer.concat([Buffer.from(`/**/${callback}(`, "latin1"), Buffer.from(json), Buffer.from(")")]);
-  return { status: 200, headers: rpcHeaders(JSONP_TYPE, etag), body: wrapped };
+  return { status: 200, headers: rpcHeaders(JSONP_TYPE, etag), body: wrapInCallback(callback, json) };
 }
 
 /** An error raised before the request reached a handler: no ETag, never JSONP. */
