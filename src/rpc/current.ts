@@ -16,17 +16,35 @@ import { isCallbackName, wrapInCallback } from "./jsonp.js";
 import * as lookup from "./lookup.js";
 import { DEPENDENCY_FIELDS, SEARCH_FIELDS, text, type RpcParams } from "./params.js";
 import { md5, trimIfNoneMatch, type Body, type RpcResponse } from "./respond.js";
+import type { AnswerContext, RpcProfile } from "./profile.js";
 import { declarationFields, formatSnapshotUri } from "./rows.js";
 
 const TYPES = ["info", "multiinfo", "search", "msearch", "suggest", "suggest-pkgbase"];
 
-export interface CurrentContext {
-  snapshot: Snapshot;
+/** What the current profile is built with, once at start. */
+export interface CurrentSettings {
+  /** SNAPSHOT_URI, for each row's URLPath. */
   snapshotUri: string;
+  /** MAX_RPC_RESULTS. */
   maxResults: number;
-  rateLimited: () => MaybePromise<boolean>;
-  ifNoneMatch: string | undefined;
 }
+
+/** RPC_PROFILE=current: answers shaped like today's aurweb, for every request. */
+export function currentProfile({ snapshotUri, maxResults }: CurrentSettings): RpcProfile {
+  return {
+    // Today's aurweb reads every parameter and allows MAX_RPC_RESULTS results.
+    keepsPhpRules: false,
+    // Today's aurweb shows its documentation only without both a type and a version.
+    showsDocs: (params) => params.values.get("type") === undefined && params.values.get("v") === undefined,
+    answer: (params, ctx) =>
+      answerCurrent(params, { snapshot: ctx.snapshot, snapshotUri, maxResults, rateLimited: ctx.rateLimited, ifNoneMatch: ctx.ifNoneMatch }),
+    refusalBody: (message) => encodeCurrent(errorObject(5, message)),
+    unavailable: (_params, reason) => ({ status: 503, headers: { "Content-Type": "application/json" }, body: encodeCurrent(errorObject(5, reason)) }),
+  };
+}
+
+/** A request's context with the profile's settings. */
+type CurrentContext = Pick<AnswerContext, "snapshot" | "rateLimited" | "ifNoneMatch"> & CurrentSettings;
 
 class RpcError extends Error {}
 
@@ -34,7 +52,7 @@ function single(value: PhpValue | undefined): string | undefined {
   return typeof value === "string" ? text(value) : undefined;
 }
 
-export function errorObject(version: number | null, message: string): CurrentJson {
+function errorObject(version: number | null, message: string): CurrentJson {
   return { version, results: [], resultcount: 0, type: "error", error: message };
 }
 
@@ -44,7 +62,7 @@ function response(status: number, body: Body, contentType = "application/json", 
   return { status, headers, body };
 }
 
-export function answerCurrent(params: RpcParams, ctx: CurrentContext): MaybePromise<RpcResponse> {
+function answerCurrent(params: RpcParams, ctx: CurrentContext): MaybePromise<RpcResponse> {
   const rawVersion = single(params.values.get("v"));
   const version = rawVersion !== undefined && /^\s*[+-]?\d+\s*$/.test(rawVersion) ? Number(rawVersion) : null;
   return andThen(ctx.rateLimited(), (limited) =>
