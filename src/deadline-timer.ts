@@ -1,11 +1,10 @@
 /**
- * Waits that end at a deadline, checked together by one interval timer (DeadlineTimer),
- * and waits held to one fixed timeout each counted from its own start (TimeLimit): a
- * request's REQUEST_TIMEOUT_MS, a rate-limit store's RATE_LIMIT_TIMEOUT_MS. A timer per wait
- * (set, then cleared when the wait ends) costs more than the whole answer of a cheap
- * request. A finished wait leaves the set at once, so nothing keeps its caller reachable;
- * the timer runs only while something waits and never keeps the process alive by itself.
- * A wait expires up to one check interval late.
+ * Waits held to a fixed time limit (TimeLimit: a request's REQUEST_TIMEOUT_MS, a rate-limit
+ * store's RATE_LIMIT_TIMEOUT_MS), each counted from its own start and all checked by one
+ * interval timer. A timer per wait (set, then cleared when the wait ends) costs more than
+ * the whole answer of a cheap request. A finished wait leaves the set at once, so nothing
+ * keeps its caller reachable; the timer runs only while something waits and never keeps
+ * the process alive by itself. A wait expires up to one check interval late.
  */
 
 /** A wait being watched; pass it to `cancel` once it is over. */
@@ -15,7 +14,7 @@ export interface Watch {
   expire: () => void;
 }
 
-export class DeadlineTimer {
+class DeadlineTimer {
   private readonly waiting = new Set<Watch>();
   private timer: NodeJS.Timeout | undefined;
 
