@@ -34,7 +34,7 @@ export function currentProfile({ snapshotUri, maxResults }: CurrentSettings): Rp
   return {
     // Today's aurweb reads every parameter and allows MAX_RPC_RESULTS results.
     keepsPhpRules: false,
-    // Today's aurweb shows its documentation only without both a type and a version.
+    // Today's aurweb shows its documentation only when neither a type nor a version is given.
     showsDocs: (params) => params.values.get("type") === undefined && params.values.get("v") === undefined,
     answer: (params, ctx) =>
       answerCurrent(params, { snapshot: ctx.snapshot, snapshotUri, maxResults, rateLimited: ctx.rateLimited, ifNoneMatch: ctx.ifNoneMatch }),
