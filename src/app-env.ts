@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Config } from "./config.js";
 import type { ReadModel } from "./readmodel/store.js";
+import type { RpcProfile } from "./rpc/profile.js";
 import type { RateLimiter } from "./rpc/rate-limit.js";
-import type { RowEncoder } from "./rpc/rows.js";
 
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -15,7 +15,8 @@ export interface AppDeps {
   clock: Clock;
   readModel: ReadModel;
   rateLimiter: RateLimiter;
-  encoder: RowEncoder;
+  /** RPC_PROFILE, chosen once at start (rpc/profile.ts). */
+  profile: RpcProfile;
   /** REQUEST_TIMEOUT_MS for the requests that wait (http/timeout.ts). */
   deadlines: RequestDeadlines;
 }

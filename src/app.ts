@@ -8,7 +8,7 @@ import { PatternRouter } from "hono/router/pattern-router";
 import type { AppDeps, AppEnv, Clock } from "./app-env.js";
 import { queryDeadlines, type Config } from "./config.js";
 import type { Database } from "./db/client.js";
-import { silentLogger, type Logger } from "./http/logging.js";
+import { silentLogger, type Logger } from "./log.js";
 import { createMetrics, databasePools, type Metrics } from "./http/metrics.js";
 import { observeRequests, type AppFetch } from "./http/observe.js";
 import { Deadlines, RequestTimeout, timeoutResponse } from "./http/timeout.js";
@@ -18,6 +18,9 @@ import { legacySiteRoutes } from "./routes/legacy-site.js";
 import { openApiRoutes } from "./routes/openapi.js";
 import { rpcV5Routes } from "./routes/rpc-v5.js";
 import { metricsRoutes } from "./routes/metrics.js";
+import { currentProfile } from "./rpc/current.js";
+import { legacyProfile } from "./rpc/legacy.js";
+import type { RpcProfile } from "./rpc/profile.js";
 import { DatabaseRateLimitStore, RateLimiter, type RateLimitStore } from "./rpc/rate-limit.js";
 import { RowEncoder } from "./rpc/rows.js";
 
@@ -73,7 +76,7 @@ export function createApp(options: CreateAppOptions): App {
       { limit: config.RATE_LIMIT_REQUESTS, windowSeconds: config.RATE_LIMIT_WINDOW },
       options.logger,
     ),
-    encoder,
+    profile: rpcProfile(config, encoder),
     deadlines: new Deadlines(config.REQUEST_TIMEOUT_MS),
   };
 
@@ -100,4 +103,12 @@ export function createApp(options: CreateAppOptions): App {
     request: async (input, init) => fetch(new Request(new URL(input, "http://localhost"), init)),
     deps,
   };
+}
+
+/** The one place RPC_PROFILE is read: from here on every request asks the profile. */
+function rpcProfile(config: Config, encoder: RowEncoder): RpcProfile {
+  const maxResults = config.MAX_RPC_RESULTS;
+  return config.RPC_PROFILE === "current"
+    ? currentProfile({ snapshotUri: config.SNAPSHOT_URI, maxResults })
+    : legacyProfile({ encoder, maxResults });
 }

@@ -18,7 +18,7 @@
  */
 import cluster, { type Address, type Worker } from "node:cluster";
 import { AggregatorRegistry, type Registry } from "prom-client";
-import type { Logger } from "./http/logging.js";
+import type { Logger } from "./log.js";
 
 type MetricsJson = Awaited<ReturnType<Registry["getMetricsAsJSON"]>>;
 

@@ -1,9 +1,10 @@
 /**
- * Waits that end at a deadline, checked together by one interval timer. A timer per wait
- * (set, then cleared when the wait ends) costs more than the whole answer of a cheap
- * request. A finished wait leaves the set at once, so nothing keeps its caller reachable;
- * the timer runs only while something waits and never keeps the process alive by itself.
- * A wait expires up to one check interval late.
+ * Waits held to a fixed time limit (TimeLimit: a request's REQUEST_TIMEOUT_MS, a rate-limit
+ * store's RATE_LIMIT_TIMEOUT_MS), each counted from its own start and all checked by one
+ * interval timer. A timer per wait (set, then cleared when the wait ends) costs more than
+ * the whole answer of a cheap request. A finished wait leaves the set at once, so nothing
+ * keeps its caller reachable; the timer runs only while something waits and never keeps
+ * the process alive by itself. A wait expires up to one check interval late.
  */
 
 /** A wait being watched; pass it to `cancel` once it is over. */
@@ -13,7 +14,7 @@ export interface Watch {
   expire: () => void;
 }
 
-export class DeadlineTimer {
+class DeadlineTimer {
   private readonly waiting = new Set<Watch>();
   private timer: NodeJS.Timeout | undefined;
 
@@ -64,5 +65,34 @@ export class DeadlineTimer {
       clearInterval(this.timer);
       this.timer = undefined;
     }
+  }
+}
+
+/** How many times per timeout a TimeLimit's waits are checked: a wait expires up to a tenth late. */
+const CHECKS_PER_TIMEOUT = 10;
+
+/** Waits held to `timeoutMs`; one that outlives it fails with the error `timedOut()` makes. */
+export class TimeLimit {
+  private readonly waits: DeadlineTimer;
+
+  constructor(
+    readonly timeoutMs: number,
+    private readonly timedOut: () => Error,
+  ) {
+    this.waits = new DeadlineTimer(timeoutMs / CHECKS_PER_TIMEOUT);
+  }
+
+  /** Calls `expire` once, `afterMs` from now, unless the watch is cancelled first. */
+  watch(expire: () => void, afterMs = this.timeoutMs): Watch {
+    return this.waits.watch(expire, performance.now() + afterMs);
+  }
+
+  cancel(entry: Watch): void {
+    this.waits.cancel(entry);
+  }
+
+  /** `work`, or the timeout's error once `timeoutMs` has passed since `startedAt` (performance.now(); now when not given). */
+  within<T>(work: Promise<T>, startedAt = performance.now()): Promise<T> {
+    return this.waits.within(work, startedAt + this.timeoutMs, this.timedOut);
   }
 }

@@ -10,8 +10,9 @@ import { setFlagsFromString } from "node:v8";
 import { runPrimary } from "./cluster.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { ensureLocalMariadb, LocalMariadbError } from "../tools/devdb/local-mariadb.js";
-import { createLogger, type Logger } from "./http/logging.js";
+import { createLogger, type Logger } from "./log.js";
 import { checkCanListen, ListenError } from "./net/can-listen.js";
+import { listenUrl } from "./net/listen-url.js";
 import { startServer } from "./server.js";
 
 /**
@@ -128,8 +129,7 @@ async function main(): Promise<void> {
       return primary.exited;
     });
     const { address, port } = await primary.listening;
-    const host = address ?? config.HOST;
-    url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    url = listenUrl(address ?? config.HOST, port);
     logger.info({ url, workers }, "listening");
   }
 

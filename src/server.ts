@@ -12,10 +12,11 @@ import { errorBody } from "./rpc/respond.js";
 import { answerMetricsRequests, clusterMetrics } from "./cluster.js";
 import type { Config } from "./config.js";
 import { createDatabase } from "./db/client.js";
-import type { Logger } from "./http/logging.js";
+import type { Logger } from "./log.js";
 import { createMetrics, databasePools } from "./http/metrics.js";
 import { handleInBursts } from "./http/handle-in-bursts.js";
 import { listenError } from "./net/can-listen.js";
+import { listenUrl } from "./net/listen-url.js";
 import { RedisRateLimitStore } from "./rpc/rate-limit-redis.js";
 
 export interface ServerOptions {
@@ -124,7 +125,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   });
   const { address, port } = server.address() as AddressInfo;
-  const url = `http://${address.includes(":") ? `[${address}]` : address}:${port}`;
+  const url = listenUrl(address, port);
   logger.info({ url }, "listening");
 
   let stopping: Promise<void> | undefined;

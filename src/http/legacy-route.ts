@@ -7,7 +7,7 @@
 export type LegacyRoute = "rpc" | "missing-php-script" | "not-found";
 
 /** The path as nginx matched it: percent-decoded, slashes merged, dot segments resolved. */
-export function normalisePath(rawPath: string): string {
+function normalisePath(rawPath: string): string {
   let decoded: string;
   try {
     decoded = decodeURIComponent(rawPath);

@@ -13,7 +13,8 @@ import { randomUUID } from "node:crypto";
 import type { Hono } from "hono";
 import type { AppDeps, AppEnv, NodeBindings, RequestBindings } from "../app-env.js";
 import type { MaybePromise } from "../maybe-promise.js";
-import { acceptableRequestId, requestLog, type Logger } from "./logging.js";
+import type { Logger } from "../log.js";
+import { acceptableRequestId, requestLog } from "./request-log.js";
 import type { Metrics } from "./metrics.js";
 import { headerOf, readTarget } from "./request-target.js";
 

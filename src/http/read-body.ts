@@ -16,7 +16,7 @@ import { RequestTimeout } from "./timeout.js";
  * sent (nobody is left to read it); it is what the request log and the metrics record,
  * nginx's "client closed request", so such a request is not counted as a failure.
  */
-export const CLIENT_CLOSED_REQUEST = 499;
+const CLIENT_CLOSED_REQUEST = 499;
 
 /** Why a body was not read; `status` is the answer to give. */
 export class BodyError extends Error {
@@ -29,7 +29,7 @@ export class BodyError extends Error {
   }
 }
 
-export function bodyTooLarge(limit: number): BodyError {
+function bodyTooLarge(limit: number): BodyError {
   return new BodyError(413, `Request body too large: at most ${limit} bytes are read.`);
 }
 

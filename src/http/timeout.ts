@@ -14,7 +14,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.js";
 import type { MaybePromise } from "../maybe-promise.js";
-import { DeadlineTimer } from "../deadline-timer.js";
+import { TimeLimit } from "../deadline-timer.js";
 
 /** Thrown by a wait that outlived its request's deadline; the app answers it with a 503. */
 export class RequestTimeout extends Error {
@@ -24,23 +24,13 @@ export class RequestTimeout extends Error {
   }
 }
 
-/** How many times per timeout the waits are checked: a request expires up to a tenth late. */
-const CHECKS_PER_TIMEOUT = 10;
-
-/** The waits of all requests in flight, checked by one timer (deadline-timer.ts). */
-export class Deadlines {
-  private readonly waits: DeadlineTimer;
-
-  constructor(private readonly timeoutMs: number) {
-    this.waits = new DeadlineTimer(timeoutMs / CHECKS_PER_TIMEOUT);
-  }
-
-  /**
-   * `work`, or a RequestTimeout once the request that started at `startedAt`
-   * (performance.now()) has had its REQUEST_TIMEOUT_MS.
-   */
-  within<T>(work: Promise<T>, startedAt: number): Promise<T> {
-    return this.waits.within(work, startedAt + this.timeoutMs, () => new RequestTimeout());
+/**
+ * The waits of all requests in flight, checked by one timer (deadline-timer.ts); each
+ * expires once REQUEST_TIMEOUT_MS have passed since its request started (`startedAt`).
+ */
+export class Deadlines extends TimeLimit {
+  constructor(timeoutMs: number) {
+    super(timeoutMs, () => new RequestTimeout());
   }
 }
 

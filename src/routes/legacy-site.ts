@@ -9,7 +9,7 @@ import type { MaybePromise } from "../maybe-promise.js";
 import { RPC_DOCS_PAGE } from "../pages/docs.js";
 import { notFoundPage, PHP_FILE_NOT_FOUND } from "../pages/not-found.js";
 import { BodyError } from "../http/read-body.js";
-import { readForm } from "../rpc/form.js";
+import { readForm } from "../http/form.js";
 import { MAX_INPUT_VARS, parseQueryString, type PhpArray } from "../php/query-string.js";
 import { paramsFrom } from "../rpc/params.js";
 import { pageHeaders } from "../rpc/respond.js";
@@ -33,12 +33,12 @@ export function legacySiteRoutes(): Hono<AppEnv> {
 
     // rpc.php refused every method but GET; today's clients also POST forms, which
     // current aurweb answers like the same parameters in a query string. Only a GET is a
-    // request PHP answered, and only there does the legacy profile keep PHP's rules (its
+    // request PHP answered, and only there may the profile keep PHP's rules (its
     // max_input_vars cut among them): today's aurweb reads every parameter.
     const answeredByPhp = c.req.method === "GET";
-    const phpCut = answeredByPhp && deps.config.RPC_PROFILE === "legacy";
-    const values = parseQueryString(target.query, phpCut ? MAX_INPUT_VARS : Infinity);
-    if (answeredByPhp) return rpcScript(c, values, true);
+    const phpRules = answeredByPhp && deps.profile.keepsPhpRules;
+    const values = parseQueryString(target.query, phpRules ? MAX_INPUT_VARS : Infinity);
+    if (answeredByPhp) return rpcScript(c, values, phpRules);
     if (c.req.method !== "POST") return send(c, { status: 405, headers: pageHeaders(), body: "" });
     return readForm(c).then(
       (form) => {
@@ -55,11 +55,9 @@ export function legacySiteRoutes(): Hono<AppEnv> {
   return app;
 }
 
-/** rpc.php: its documentation without a `type`, the answer otherwise. */
-function rpcScript(c: Context<AppEnv>, values: PhpArray, answeredByPhp: boolean): MaybePromise<Response> {
+/** rpc.php: its documentation where the profile shows it (no `type`), the answer otherwise. */
+function rpcScript(c: Context<AppEnv>, values: PhpArray, phpRules: boolean): MaybePromise<Response> {
   const params = paramsFrom(values);
-  if (params.values.get("type") === undefined && (c.env.deps.config.RPC_PROFILE === "legacy" || params.values.get("v") === undefined)) {
-    return send(c, { status: 200, headers: pageHeaders(), body: RPC_DOCS_PAGE });
-  }
-  return answerRpc(c, params, answeredByPhp);
+  if (c.env.deps.profile.showsDocs(params)) return send(c, { status: 200, headers: pageHeaders(), body: RPC_DOCS_PAGE });
+  return answerRpc(c, params, phpRules);
 }

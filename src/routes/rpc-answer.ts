@@ -1,8 +1,8 @@
 /**
  * The common tail of every RPC route: wait for the read model, work out the client's
- * address for the rate limit, answer with the configured profile, send the bytes. What
- * may wait on the database (the first snapshot, the rate limit, a plan probe) is held to
- * the request's deadline.
+ * address for the rate limit, answer with the profile chosen at start (rpc/profile.ts),
+ * send the bytes. What may wait on the database (the first snapshot, the rate limit, a
+ * plan probe) is held to the request's deadline.
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.js";
@@ -10,36 +10,33 @@ import { peerAddress, requestHeader } from "../http/request-target.js";
 import { waitWithinDeadline } from "../http/timeout.js";
 import { andThen, type MaybePromise } from "../maybe-promise.js";
 import type { Snapshot } from "../readmodel/snapshot.js";
-import { clientAddress } from "../rpc/client-address.js";
+import { clientAddress } from "../http/client-address.js";
 import { unavailableReason } from "../db/trouble.js";
-import { answerCurrent, errorObject } from "../rpc/current.js";
-import { encodeCurrent } from "../rpc/current-json.js";
-import { answerLegacy, early } from "../rpc/legacy.js";
 import { LEGACY_TYPES, type RpcParams } from "../rpc/params.js";
-import { errorBody, type RpcResponse } from "../rpc/respond.js";
+import type { RpcResponse } from "../rpc/respond.js";
 import type { BodyError } from "../http/read-body.js";
 
 /** Before the first snapshot exists, how long a request may wait for it before a 503. */
 const FIRST_SNAPSHOT_WAIT_MS = 2500;
 
 /**
- * Whether PHP answered requests of this shape (a GET of rpc.php): only those keep every
- * legacy rule. Synchronous whenever nothing has to be waited for: see maybe-promise.ts.
+ * `phpRules`: PHP answered requests of this shape (a GET of rpc.php) and the profile keeps
+ * its rules. Synchronous whenever nothing has to be waited for: see maybe-promise.ts.
  */
-export function answerRpc(c: Context<AppEnv>, params: RpcParams, answeredByPhp = false): MaybePromise<Response> {
+export function answerRpc(c: Context<AppEnv>, params: RpcParams, phpRules = false): MaybePromise<Response> {
   const deps = c.env.deps;
   const type = params.values.get("type");
   c.env.rpcType = typeof type === "string" && KNOWN_TYPES.has(type) ? type : "other";
   const snapshot = deps.readModel.current();
-  if (snapshot) return answerFrom(c, params, snapshot, answeredByPhp);
+  if (snapshot) return answerFrom(c, params, snapshot, phpRules);
   return waitWithinDeadline(c, deps.readModel.ready(FIRST_SNAPSHOT_WAIT_MS)).then((first) =>
     first
-      ? answerFrom(c, params, first, answeredByPhp)
-      : send(c, unavailable(deps.config.RPC_PROFILE, params, unavailableReason(deps.readModel.trouble?.kind))),
+      ? answerFrom(c, params, first, phpRules)
+      : send(c, deps.profile.unavailable(params, unavailableReason(deps.readModel.trouble?.kind))),
   );
 }
 
-function answerFrom(c: Context<AppEnv>, params: RpcParams, snapshot: Snapshot, answeredByPhp: boolean): MaybePromise<Response> {
+function answerFrom(c: Context<AppEnv>, params: RpcParams, snapshot: Snapshot, phpRules: boolean): MaybePromise<Response> {
   const deps = c.env.deps;
   // The client's address is worked out only when the limit asks for it: not at all
   // for an early error, nor when the limit is off.
@@ -52,32 +49,14 @@ function answerFrom(c: Context<AppEnv>, params: RpcParams, snapshot: Snapshot, a
     );
     return waitWithinDeadline(c, deps.rateLimiter.isLimited(address, Math.floor(deps.clock.now() / 1000)));
   };
-  const ifNoneMatch = requestHeader(c, "if-none-match");
-  const maxResults = deps.config.MAX_RPC_RESULTS;
-
-  const response =
-    deps.config.RPC_PROFILE === "current"
-      ? answerCurrent(params, { snapshot, snapshotUri: deps.config.SNAPSHOT_URI, maxResults, rateLimited, ifNoneMatch })
-      : answerLegacy(params, {
-          snapshot,
-          encoder: deps.encoder,
-          // PHP refused an answer that reached the limit; today's aurweb, which the shapes
-          // PHP never answered follow (bulk POSTs of 5,000 names), only one past it.
-          maxResults: answeredByPhp ? maxResults : maxResults + 1,
-          rateLimited,
-          ifNoneMatch,
-          dependencyOrder: (type, name) => waitWithinDeadline(c, deps.readModel.dependencyOrder(snapshot, type, name)),
-        });
+  const response = deps.profile.answer(params, {
+    snapshot,
+    phpRules,
+    rateLimited,
+    ifNoneMatch: requestHeader(c, "if-none-match"),
+    dependencyOrder: (type, name) => waitWithinDeadline(c, deps.readModel.dependencyOrder(snapshot, type, name)),
+  });
   return andThen(response, (made) => send(c, made));
-}
-
-/** Without package data: a 503 whose message says what is wrong with the database (db/trouble.ts). */
-function unavailable(profile: "legacy" | "current", params: RpcParams, reason: string): RpcResponse {
-  if (profile === "current") {
-    return { status: 503, headers: { "Content-Type": "application/json" }, body: encodeCurrent(errorObject(5, reason)) };
-  }
-  const version = params.version >= 1n && params.version <= 5n ? params.version : 5n;
-  return { ...early(version, reason), status: 503 };
 }
 
 const KNOWN_TYPES = new Set<string>(LEGACY_TYPES);
@@ -93,14 +72,9 @@ export function send(c: Context<AppEnv>, response: RpcResponse): Response {
   return new Response(body as BodyInit | null, { status: response.status, headers: response.headers });
 }
 
-/** A JSON error in the configured profile's shape, for a request refused before the RPC read its parameters. */
+/** A JSON error in the profile's shape, for a request refused before the RPC read its parameters. */
 export function refuse(c: Context<AppEnv>, status: number, message: string, headers: Record<string, string> = {}): Response {
-  const current = c.env.deps.config.RPC_PROFILE === "current";
-  return send(c, {
-    status,
-    headers: { "Content-Type": "application/json", ...headers },
-    body: current ? encodeCurrent(errorObject(5, message)) : errorBody(5, message),
-  });
+  return send(c, { status, headers: { "Content-Type": "application/json", ...headers }, body: c.env.deps.profile.refusalBody(message) });
 }
 
 /**

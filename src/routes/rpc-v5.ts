@@ -9,7 +9,7 @@ import type { z } from "zod";
 import type { AppEnv } from "../app-env.js";
 import { BodyError } from "../http/read-body.js";
 import { parseQueryString, PhpArray, urlDecode } from "../php/query-string.js";
-import { readPostBody } from "../rpc/form.js";
+import { readPostBody } from "../http/form.js";
 import { paramsFrom } from "../rpc/params.js";
 import { infoBody, searchBody } from "../rpc/schemas.js";
 import { answerRpc, bodyRefused, refuse } from "./rpc-answer.js";

@@ -10,7 +10,7 @@ export class PythonFloat {
   constructor(readonly value: number) {}
 }
 
-export function pythonFloat(d: number): string {
+function pythonFloat(d: number): string {
   if (Number.isInteger(d) && Math.abs(d) < 1e16) return `${d}.0`;
   const [mantissa, exp] = d.toExponential().split("e") as [string, string];
   const e = Number(exp);

@@ -13,21 +13,39 @@ import { inIdOrder } from "../readmodel/row-order.js";
 import type { Snapshot } from "../readmodel/snapshot.js";
 import type { Package } from "../readmodel/types.js";
 import { encodeCurrent, PythonFloat, type CurrentJson } from "./current-json.js";
+import { isCallbackName, wrapInCallback } from "./jsonp.js";
 import * as lookup from "./lookup.js";
 import { DEPENDENCY_FIELDS, SEARCH_FIELDS, text, type RpcParams } from "./params.js";
-import { md5, trimIfNoneMatch, type RpcResponse } from "./respond.js";
+import { md5, trimIfNoneMatch, type Body, type RpcResponse } from "./respond.js";
+import type { AnswerContext, RpcProfile } from "./profile.js";
 import { declarationFields, formatSnapshotUri } from "./rows.js";
 
 const TYPES = ["info", "multiinfo", "search", "msearch", "suggest", "suggest-pkgbase"];
-const CALLBACK = /^[a-zA-Z0-9()_.]{1,128}$/;
 
-export interface CurrentContext {
-  snapshot: Snapshot;
+/** What the current profile is built with, once at start. */
+export interface CurrentSettings {
+  /** SNAPSHOT_URI, for each row's URLPath. */
   snapshotUri: string;
+  /** MAX_RPC_RESULTS. */
   maxResults: number;
-  rateLimited: () => MaybePromise<boolean>;
-  ifNoneMatch: string | undefined;
 }
+
+/** RPC_PROFILE=current: answers shaped like today's aurweb, for every request. */
+export function currentProfile({ snapshotUri, maxResults }: CurrentSettings): RpcProfile {
+  return {
+    // Today's aurweb reads every parameter and allows MAX_RPC_RESULTS results.
+    keepsPhpRules: false,
+    // Today's aurweb shows its documentation only when neither a type nor a version is given.
+    showsDocs: (params) => params.values.get("type") === undefined && params.values.get("v") === undefined,
+    answer: (params, ctx) =>
+      answerCurrent(params, { snapshot: ctx.snapshot, snapshotUri, maxResults, rateLimited: ctx.rateLimited, ifNoneMatch: ctx.ifNoneMatch }),
+    refusalBody: (message) => encodeCurrent(errorObject(5, message)),
+    unavailable: (_params, reason) => ({ status: 503, headers: { "Content-Type": "application/json" }, body: encodeCurrent(errorObject(5, reason)) }),
+  };
+}
+
+/** A request's context with the profile's settings. */
+type CurrentContext = Pick<AnswerContext, "snapshot" | "rateLimited" | "ifNoneMatch"> & CurrentSettings;
 
 class RpcError extends Error {}
 
@@ -35,17 +53,17 @@ function single(value: PhpValue | undefined): string | undefined {
   return typeof value === "string" ? text(value) : undefined;
 }
 
-export function errorObject(version: number | null, message: string): CurrentJson {
+function errorObject(version: number | null, message: string): CurrentJson {
   return { version, results: [], resultcount: 0, type: "error", error: message };
 }
 
-function response(status: number, body: string, contentType = "application/json", etag?: string): RpcResponse {
+function response(status: number, body: Body, contentType = "application/json", etag?: string): RpcResponse {
   const headers: Record<string, string> = { "Content-Type": contentType };
   if (etag !== undefined) headers.ETag = `"${etag}"`;
   return { status, headers, body };
 }
 
-export function answerCurrent(params: RpcParams, ctx: CurrentContext): MaybePromise<RpcResponse> {
+function answerCurrent(params: RpcParams, ctx: CurrentContext): MaybePromise<RpcResponse> {
   const rawVersion = single(params.values.get("v"));
   const version = rawVersion !== undefined && /^\s*[+-]?\d+\s*$/.test(rawVersion) ? Number(rawVersion) : null;
   return andThen(ctx.rateLimited(), (limited) =>
@@ -76,14 +94,14 @@ function answer(params: RpcParams, ctx: CurrentContext, rawVersion: string | und
   const body = encodeCurrent(data);
   const etag = md5(body);
   const callback = single(values.get("callback"));
-  if (callback !== undefined && !CALLBACK.test(callback)) {
+  if (callback !== undefined && !isCallbackName(callback)) {
     return response(400, encodeCurrent(errorObject(version, "Invalid callback name.")));
   }
   const contentType = callback === undefined ? "application/json" : "text/javascript";
   if (ctx.ifNoneMatch !== undefined && trimIfNoneMatch(ctx.ifNoneMatch) === etag) {
     return { status: 304, headers: { "Content-Type": contentType, ETag: `"${etag}"` }, body: "" };
   }
-  return response(200, callback === undefined ? body : `/**/${callback}(${body})`, contentType, etag);
+  return response(200, callback === undefined ? body : wrapInCallback(callback, body), contentType, etag);
 }
 
 function argumentList(arg: PhpValue | undefined): string[] {

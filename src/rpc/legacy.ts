@@ -4,35 +4,59 @@
  */
 import { isNumeric, intval, isTruthy, looseEquals } from "../php/numeric.js";
 import { PhpArray, type PhpValue } from "../php/query-string.js";
-import type { Snapshot } from "../readmodel/snapshot.js";
 import { jsonListOf } from "../readmodel/sorted-names.js";
 import type { DependencyOrder, Package } from "../readmodel/types.js";
 import { commentForm } from "./comment-form.js";
 import { idOfNumericLiteral, REFUSED } from "./id-literal.js";
+import { isCallbackName, wrapInCallback } from "./jsonp.js";
 import * as lookup from "./lookup.js";
 import { andThen, type MaybePromise } from "../maybe-promise.js";
 import { byteLength, DEPENDENCY_FIELDS, legacyQueryText, text, validate, type LegacyType, type RpcParams, type ValidatedRequest } from "./params.js";
 import { errorBody, JSON_TYPE, JSONP_TYPE, md5, results, rpcHeaders, trimIfNoneMatch, type Body, type RpcResponse } from "./respond.js";
+import type { AnswerContext, RpcProfile } from "./profile.js";
 import type { RowEncoder } from "./rows.js";
 
-export interface LegacyContext {
-  snapshot: Snapshot;
+/** What the legacy profile is built with, once at start. */
+export interface LegacySettings {
   encoder: RowEncoder;
+  /** MAX_RPC_RESULTS. */
   maxResults: number;
-  /** True when the client is over its limit (the hit is counted either way). */
-  rateLimited: () => MaybePromise<boolean>;
-  /** The plan-dependent row order of a dependency search (see readmodel/plan.ts). */
-  dependencyOrder: (type: string, name: string) => MaybePromise<DependencyOrder>;
-  ifNoneMatch: string | undefined;
 }
+
+/** RPC_PROFILE=legacy: every answer to a request PHP answered is aurweb 5.0.0's, byte for byte. */
+export function legacyProfile({ encoder, maxResults }: LegacySettings): RpcProfile {
+  return {
+    keepsPhpRules: true,
+    // rpc.php showed its documentation to every request without a type.
+    showsDocs: (params) => params.values.get("type") === undefined,
+    answer: (params, ctx) =>
+      answerLegacy(params, {
+        snapshot: ctx.snapshot,
+        encoder,
+        // PHP refused an answer that reached the limit; today's aurweb, which the shapes
+        // PHP never answered follow (bulk POSTs of 5,000 names), only one past it.
+        maxResults: ctx.phpRules ? maxResults : maxResults + 1,
+        rateLimited: ctx.rateLimited,
+        dependencyOrder: ctx.dependencyOrder,
+        ifNoneMatch: ctx.ifNoneMatch,
+      }),
+    refusalBody: (message) => errorBody(5, message),
+    unavailable: (params, reason) => {
+      const version = params.version >= 1n && params.version <= 5n ? params.version : 5n;
+      return { ...early(version, reason), status: 503 };
+    },
+  };
+}
+
+/** A request's context and the profile's settings, `maxResults` the limit this request is held to. */
+type LegacyContext = Omit<AnswerContext, "phpRules"> & LegacySettings;
 
 /** A request the PHP 8 recording crashed on: a list where a single value was expected. */
 const INVALID_ARGUMENTS = "Invalid query arguments.";
 const TOO_MANY = "Too many package results.";
-const CALLBACK = /^[a-zA-Z0-9()_.]{1,128}$/;
 
 /** Answers a request that has a `type` parameter (rpc.php shows the docs otherwise). */
-export function answerLegacy(params: RpcParams, ctx: LegacyContext): MaybePromise<RpcResponse> {
+function answerLegacy(params: RpcParams, ctx: LegacyContext): MaybePromise<RpcResponse> {
   const request = validate(params);
   if (!request.ok) return early(request.version, request.error);
   return andThen(ctx.rateLimited(), (limited) => {
@@ -82,15 +106,14 @@ function answer(request: ValidRequest, ctx: LegacyContext, type: LegacyType, by:
   }
   const callback = request.values.get("callback");
   if (callback === undefined) return { status: 200, headers: rpcHeaders(JSON_TYPE, etag), body: json };
-  if (typeof callback !== "string" || !CALLBACK.test(callback)) {
+  if (typeof callback !== "string" || !isCallbackName(callback)) {
     return { status: 200, headers: rpcHeaders(JSON_TYPE, etag), body: errorBody(version, "Invalid callback name.") };
   }
-  const wrapped = Buffer.concat([Buffer.from(`/**/${callback}(`, "latin1"), Buffer.from(json), Buffer.from(")")]);
-  return { status: 200, headers: rpcHeaders(JSONP_TYPE, etag), body: wrapped };
+  return { status: 200, headers: rpcHeaders(JSONP_TYPE, etag), body: wrapInCallback(callback, json) };
 }
 
 /** An error raised before the request reached a handler: no ETag, never JSONP. */
-export function early(version: bigint | number, message: string): RpcResponse {
+function early(version: bigint | number, message: string): RpcResponse {
   return { status: 200, headers: rpcHeaders(JSON_TYPE, null), body: errorBody(version, message) };
 }
 

@@ -10,11 +10,11 @@ import { PhpArray, type PhpValue } from "../php/query-string.js";
 export const LEGACY_TYPES = ["search", "info", "multiinfo", "msearch", "suggest", "suggest-pkgbase", "get-comment-form"] as const;
 export type LegacyType = (typeof LEGACY_TYPES)[number];
 
-export const LEGACY_SEARCH_FIELDS = ["name", "name-desc", "maintainer", "depends", "makedepends", "checkdepends", "optdepends"] as const;
+const LEGACY_SEARCH_FIELDS = ["name", "name-desc", "maintainer", "depends", "makedepends", "checkdepends", "optdepends"] as const;
 export const DEPENDENCY_FIELDS = ["depends", "makedepends", "checkdepends", "optdepends"] as const;
 /** What current aurweb added; the legacy RPC refused them with "Incorrect by field specified.". */
 export const RELATION_FIELDS = ["provides", "conflicts", "replaces"] as const;
-export const EXTENDED_SEARCH_FIELDS = [...RELATION_FIELDS, "groups", "submitter", "keywords", "comaintainers"] as const;
+const EXTENDED_SEARCH_FIELDS = [...RELATION_FIELDS, "groups", "submitter", "keywords", "comaintainers"] as const;
 export const SEARCH_FIELDS: readonly string[] = [...LEGACY_SEARCH_FIELDS, ...EXTENDED_SEARCH_FIELDS];
 
 export interface RpcParams {

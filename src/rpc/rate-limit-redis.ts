@@ -6,8 +6,8 @@
  * so concurrent requests from several instances cannot lose a count.
  */
 import type { Redis } from "ioredis";
-import type { RateLimitStore } from "./rate-limit.js";
-import { StoreDeadline } from "./store-deadline.js";
+import type { TimeLimit } from "../deadline-timer.js";
+import { storeTimeLimit, type RateLimitStore } from "./rate-limit.js";
 
 // KEYS[1]: the address's hash {start, requests}; ARGV: now, window (seconds).
 // The expiry only collects windows nobody touches again; the start comparison decides,
@@ -36,13 +36,13 @@ export interface RedisRateLimitStoreOptions {
  * connection's replies in order; the request goes on without it.
  */
 export class RedisRateLimitStore implements RateLimitStore {
-  private readonly deadline: StoreDeadline;
+  private readonly deadline: TimeLimit;
 
   constructor(
     private readonly redis: Redis,
     options: RedisRateLimitStoreOptions,
   ) {
-    this.deadline = new StoreDeadline(options.timeoutMs);
+    this.deadline = storeTimeLimit(options.timeoutMs);
   }
 
   hit(ip: string, now: number, windowSeconds: number): Promise<number> {

@@ -6,8 +6,24 @@
  */
 import type { Pool as CorePool, PoolConnection, ResultSetHeader } from "mysql2";
 import type { Pool } from "mysql2/promise";
-import type { Logger } from "../http/logging.js";
-import { RateLimitStoreTimeout, StoreDeadline } from "./store-deadline.js";
+import type { Logger } from "../log.js";
+import { TimeLimit, type Watch } from "../deadline-timer.js";
+
+/** A rate-limit store did not answer within RATE_LIMIT_TIMEOUT_MS. */
+export class RateLimitStoreTimeout extends Error {
+  constructor(timeoutMs: number) {
+    super(`the rate-limit store did not answer within ${timeoutMs} ms`);
+    this.name = "RateLimitStoreTimeout";
+  }
+}
+
+/**
+ * How long a rate-limit check may wait for its store. Every request with the limit on
+ * waits for the store, so the waits share one timer (deadline-timer.ts).
+ */
+export function storeTimeLimit(timeoutMs: number): TimeLimit {
+  return new TimeLimit(timeoutMs, () => new RateLimitStoreTimeout(timeoutMs));
+}
 
 export interface RateLimitStore {
   /**
@@ -53,14 +69,14 @@ export interface DatabaseRateLimitStoreOptions {
  */
 export class DatabaseRateLimitStore implements RateLimitStore {
   private readonly pool: CorePool;
-  private readonly deadline: StoreDeadline;
+  private readonly deadline: TimeLimit;
   private readonly countSql: string;
   private readonly deleteSql: string;
   private deleting: Promise<void> | undefined;
 
   constructor(pool: Pool, options: DatabaseRateLimitStoreOptions) {
     this.pool = pool.pool;
-    this.deadline = new StoreDeadline(options.timeoutMs);
+    this.deadline = storeTimeLimit(options.timeoutMs);
     const limitStatement = `SET STATEMENT max_statement_time = ${(options.timeoutMs / 1000).toFixed(3)} FOR `;
     // Requests is assigned before WindowStart: MariaDB evaluates the assignments in
     // order, and the test of the window must see its old start.
@@ -102,7 +118,7 @@ export class DatabaseRateLimitStore implements RateLimitStore {
     return new Promise((resolve, reject) => {
       let running: PoolConnection | undefined;
       let expired = false;
-      let grace: ReturnType<StoreDeadline["watch"]> | undefined;
+      let grace: Watch | undefined;
       const watch = this.deadline.watch(() => {
         expired = true;
         reject(new RateLimitStoreTimeout(this.deadline.timeoutMs));

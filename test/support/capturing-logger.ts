@@ -1,5 +1,5 @@
 import { Writable } from "node:stream";
-import { createLogger, type Logger } from "../../src/http/logging.js";
+import { createLogger, type Logger } from "../../src/log.js";
 
 /** A logger whose JSON lines land in an array, for tests that check what is logged. */
 export function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {

@@ -6,8 +6,8 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.js";
-import { BodyError, readBody } from "../http/read-body.js";
-import { requestHeader } from "../http/request-target.js";
+import { BodyError, readBody } from "./read-body.js";
+import { requestHeader } from "./request-target.js";
 import { parseQueryString, type PhpArray } from "../php/query-string.js";
 
 /**
