@@ -9,11 +9,11 @@
  */
 import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TEST_SERVER_URL, type ScratchDatabase } from "../support/database.js";
+import { TEST_SERVER_URL, type ScratchDatabase } from "../../support/database.js";
 import { rawRequest } from "../support/http.js";
-import { createLegacyDatabase, PUBLIC_DATASET } from "../support/legacy-data.js";
+import { createLegacyDatabase, PUBLIC_DATASET } from "../../support/legacy-data.js";
 import { startService, type RunningService } from "../support/service.js";
-import { readUpload, writeUpload } from "../../bench/upload.js";
+import { readUpload, writeUpload } from "../../support/upload.js";
 import { TcpProxy } from "./tcp-proxy.js";
 
 const FRESH_WITHIN_MS = 5000;

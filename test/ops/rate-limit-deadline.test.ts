@@ -16,7 +16,7 @@ import { DatabaseRateLimitStore, RateLimiter } from "../../src/rpc/rate-limit.js
 import { RATE_LIMIT_KEY_PREFIX, RedisRateLimitStore } from "../../src/rpc/rate-limit-redis.js";
 import { RateLimitStoreTimeout } from "../../src/rpc/store-deadline.js";
 import { capturingLogger } from "../support/capturing-logger.js";
-import { createScratchDatabase, type ScratchDatabase } from "../support/database.js";
+import { createScratchDatabase, type ScratchDatabase } from "../../support/database.js";
 import { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
 
 const REDIS_URL = new URL(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379");

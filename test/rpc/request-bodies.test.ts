@@ -14,7 +14,7 @@ import { createDatabase, type Database } from "../../src/db/client.js";
 import { createLogger } from "../../src/http/logging.js";
 import { MAX_BODY_BYTES } from "../../src/rpc/form.js";
 import { createHttpServer } from "../../src/server.js";
-import type { ScratchDatabase } from "../support/database.js";
+import type { ScratchDatabase } from "../../support/database.js";
 import { createSeededDatabase } from "../support/seed.js";
 
 const TIMEOUT_MS = 300;
