@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { BlockDestination, createLogger, requestLog } from "../../src/http/logging.js";
+import { BlockDestination, createLogger, requestLog } from "../../../src/http/logging.js";
 
 describe("BlockDestination", () => {
   it("keeps what a full pipe refuses, without failing a write, and delivers it all later", async () => {
