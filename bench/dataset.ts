@@ -5,8 +5,8 @@
  */
 import mysql from "mysql2/promise";
 import { loadSqlFile } from "../tools/db/sql-file.js";
-import { TEST_SERVER_URL } from "../test/support/database.js";
-import { BENCH_DATASET, PRODUCTION_STRUCTURE } from "../test/support/legacy-data.js";
+import { TEST_SERVER_URL } from "../support/database.js";
+import { BENCH_DATASET, PRODUCTION_STRUCTURE } from "../support/legacy-data.js";
 
 /** Packages in dataset-bench.sql.gz (data/README.md). */
 const BENCH_PACKAGES = 100_022;

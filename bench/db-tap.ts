@@ -5,7 +5,7 @@
  * server, and a shared server has clients other than the service.
  */
 import type net from "node:net";
-import { TcpProxy } from "../test/freshness/tcp-proxy.js";
+import { FaultProxy } from "../support/fault-proxy.js";
 
 export interface TapCounters {
   /** Statements the service sent: COM_QUERY and COM_STMT_EXECUTE, what Questions counts. */
@@ -20,13 +20,13 @@ const COM_STMT_EXECUTE = 0x17;
 
 export class DatabaseTap {
   private constructor(
-    private readonly proxy: TcpProxy,
+    private readonly proxy: FaultProxy,
     private readonly counters: TapCounters,
   ) {}
 
   static async start(serverUrl: string): Promise<DatabaseTap> {
     const counters: TapCounters = { statements: 0, bytesReceived: 0 };
-    const proxy = await TcpProxy.start(serverUrl, (client, upstream) => count(client, upstream, counters));
+    const proxy = await FaultProxy.start(serverUrl, { onForward: (client, upstream) => count(client, upstream, counters) });
     return new DatabaseTap(proxy, counters);
   }
 

@@ -7,7 +7,7 @@
 import type mysql from "mysql2/promise";
 import type { DatabaseTap } from "./db-tap.js";
 import type { LoadResult } from "./load.js";
-import { readUpload, writeUpload, type Upload } from "./upload.js";
+import { readUpload, writeUpload, type Upload } from "../support/upload.js";
 
 export interface DatabaseUse {
   seconds: number;

@@ -29,7 +29,7 @@ import {
   startService,
   type Running,
   type Tools,
-} from "../test/nginx/support.js";
+} from "../support/nginx-php.js";
 import { BENCH_QUERIES } from "../tools/reference-data.js";
 import { prepareDatabase } from "./dataset.js";
 import { checkLoadGenerator, load, referenceAnswers, type LoadResult, type ReferenceAnswer } from "./load.js";

@@ -2,7 +2,7 @@
  * What a rebuild costs in memory, measured exactly: while a new snapshot is built the
  * replaced one still answers, so for that while a worker holds both. This loads the read
  * model in this process, uploads one package base the way the legacy site writes an
- * upload (bench/upload.ts: its packages deleted and inserted under new IDs, so its
+ * upload (support/upload.ts: its packages deleted and inserted under new IDs, so its
  * dependency rows are read again), lets the model rebuild, and reads the heap after
  * forced collections with both snapshots alive and with the new one alone. The difference
  * is what the replaced snapshot held of its own. Then, with the replaced snapshot alive
@@ -23,7 +23,7 @@ import type { Snapshot } from "../src/readmodel/snapshot.js";
 import { ReadModel } from "../src/readmodel/store.js";
 import { connect, prepareDatabase } from "./dataset.js";
 import { sleep } from "./freshness-cost.js";
-import { readUpload, writeUpload, type Upload } from "./upload.js";
+import { readUpload, writeUpload, type Upload } from "../support/upload.js";
 
 /** Heap and array buffers in MB once repeated collections have nothing more to free. */
 async function liveMb(): Promise<number> {

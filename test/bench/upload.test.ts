@@ -1,13 +1,13 @@
 /**
- * The bench's package upload (bench/upload.ts) against the legacy schema: written back
+ * The bench's package upload (support/upload.ts) against the legacy schema: written back
  * as read, a base keeps everything an upload writes but its package IDs, so the bench can
  * put the data set back after uploading changes.
  */
 import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readUpload, writeUpload } from "../../bench/upload.js";
-import type { ScratchDatabase } from "../support/database.js";
-import { createLegacyDatabase, PUBLIC_DATASET } from "../support/legacy-data.js";
+import { readUpload, writeUpload } from "../../support/upload.js";
+import type { ScratchDatabase } from "../../support/database.js";
+import { createLegacyDatabase, PUBLIC_DATASET } from "../../support/legacy-data.js";
 
 describe("bench package upload", () => {
   let db: ScratchDatabase;

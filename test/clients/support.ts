@@ -5,9 +5,9 @@
  */
 import mysql from "mysql2/promise";
 import { expect } from "vitest";
-import type { ScratchDatabase } from "../support/database.js";
+import type { ScratchDatabase } from "../../support/database.js";
 import { rawRequest, type RawResponse } from "../support/http.js";
-import { createLegacyDatabase, PUBLIC_DATASET } from "../support/legacy-data.js";
+import { createLegacyDatabase, PUBLIC_DATASET } from "../../support/legacy-data.js";
 import { startService, type RunningService } from "../support/service.js";
 
 export interface Sample {

@@ -8,9 +8,9 @@ import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeadlinePool } from "../../src/db/deadlines.js";
 import { DatabaseTimeout } from "../../src/db/trouble.js";
-import { TEST_SERVER_URL, type ScratchDatabase } from "../support/database.js";
-import { FaultProxy } from "../support/fault-proxy.js";
-import { createLegacyDatabase, PUBLIC_DATASET } from "../support/legacy-data.js";
+import { TEST_SERVER_URL, type ScratchDatabase } from "../../support/database.js";
+import { FaultProxy } from "../../support/fault-proxy.js";
+import { createLegacyDatabase, PUBLIC_DATASET } from "../../support/legacy-data.js";
 import { startService } from "../support/service.js";
 import { get, waitFor } from "./support.js";
 

@@ -1,5 +1,5 @@
 /**
- * Network faults between the service and MariaDB, played by a proxy (test/support/
+ * Network faults between the service and MariaDB, played by a proxy (support/
  * fault-proxy.ts): for each, while it lasts the service answers from memory without
  * waiting on the database and /readyz turns 503 within its deadlines, saying why; once
  * it heals, a change made during the fault shows in the answers within the freshness
@@ -9,9 +9,9 @@
  */
 import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TEST_SERVER_URL, type ScratchDatabase } from "../support/database.js";
-import { FaultProxy, type Fault } from "../support/fault-proxy.js";
-import { createLegacyDatabase, PUBLIC_DATASET } from "../support/legacy-data.js";
+import { TEST_SERVER_URL, type ScratchDatabase } from "../../support/database.js";
+import { FaultProxy, type Fault } from "../../support/fault-proxy.js";
+import { createLegacyDatabase, PUBLIC_DATASET } from "../../support/legacy-data.js";
 import { startService, type RunningService } from "../support/service.js";
 import { FAULT_CONFIG, get, RECOVERY_BOUND_MS, sleep, waitFor } from "./support.js";
 

@@ -4,7 +4,7 @@
  * with deadlines.
  */
 import http from "node:http";
-import { spawnService, type ServiceProcess } from "../ops/support.js";
+import { spawnService, type ServiceProcess } from "../../support/service-process.js";
 
 
 /**
@@ -77,9 +77,9 @@ export async function everyWorkerShows(url: string, path: string, check: (answer
   return true;
 }
 
-export type { ServiceProcess } from "../ops/support.js";
+export type { ServiceProcess } from "../../support/service-process.js";
 
-/** The service as `npm start` runs it, once every process listens, ready or not (../ops/support.ts). */
+/** The service as `npm start` runs it, once every process listens, ready or not (support/service-process.ts). */
 export function spawnServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
   return spawnService(env, { ready: false });
 }

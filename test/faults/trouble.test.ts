@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSchema } from "../../tools/db/create-schema.js";
 import { loadSqlFile } from "../../tools/db/sql-file.js";
 import { freePort } from "../../src/net/free-port.js";
-import { createScratchDatabase, TEST_SERVER_URL, type ScratchDatabase } from "../support/database.js";
-import { FaultProxy } from "../support/fault-proxy.js";
-import { createLegacyDatabase, PRODUCTION_STRUCTURE, PUBLIC_DATASET } from "../support/legacy-data.js";
+import { createScratchDatabase, TEST_SERVER_URL, type ScratchDatabase } from "../../support/database.js";
+import { FaultProxy } from "../../support/fault-proxy.js";
+import { createLegacyDatabase, PRODUCTION_STRUCTURE, PUBLIC_DATASET } from "../../support/legacy-data.js";
 import { FAULT_CONFIG, get, sleep, spawnServiceProcess, waitFor, type ServiceProcess } from "./support.js";
 
 /** How soon after start the trouble must be in the log and on /readyz. */

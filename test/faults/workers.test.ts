@@ -12,9 +12,9 @@ import { join } from "node:path";
 import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureLocalMariadb } from "../../tools/devdb/local-mariadb.js";
-import { TEST_SERVER_URL, type ScratchDatabase } from "../support/database.js";
-import { FaultProxy } from "../support/fault-proxy.js";
-import { createLegacyDatabase, PUBLIC_DATASET } from "../support/legacy-data.js";
+import { TEST_SERVER_URL, type ScratchDatabase } from "../../support/database.js";
+import { FaultProxy } from "../../support/fault-proxy.js";
+import { createLegacyDatabase, PUBLIC_DATASET } from "../../support/legacy-data.js";
 import { everyWorkerShows, FAULT_CONFIG, get, RECOVERY_BOUND_MS, sleep, spawnServiceProcess, waitFor, type ServiceProcess } from "./support.js";
 
 type Row = mysql.RowDataPacket;

@@ -9,12 +9,12 @@
  */
 import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TEST_SERVER_URL, type ScratchDatabase } from "../support/database.js";
+import { TEST_SERVER_URL, type ScratchDatabase } from "../../support/database.js";
 import { rawRequest } from "../support/http.js";
-import { createLegacyDatabase, PUBLIC_DATASET } from "../support/legacy-data.js";
+import { createLegacyDatabase, PUBLIC_DATASET } from "../../support/legacy-data.js";
 import { startService, type RunningService } from "../support/service.js";
-import { readUpload, writeUpload } from "../../bench/upload.js";
-import { TcpProxy } from "./tcp-proxy.js";
+import { readUpload, writeUpload } from "../../support/upload.js";
+import { FaultProxy } from "../../support/fault-proxy.js";
 
 const FRESH_WITHIN_MS = 5000;
 /** Polling goes on past the limit, so a slow change is reported with its real delay. */
@@ -295,7 +295,7 @@ describe("when MariaDB cannot be reached", () => {
   /** Attempts while it fails come at most a second apart (DB_RETRY_MAX_MS), so the 5 s bound holds after it returns. */
   const OUTAGE_CONFIG = { REFRESH_INTERVAL_MS, DB_RETRY_MAX_MS: 1000 };
   let db: ScratchDatabase;
-  let proxy: TcpProxy;
+  let proxy: FaultProxy;
   let sql: mysql.Connection;
   /** The scratch database, reached through the proxy. */
   let proxiedUrl: string;
@@ -303,7 +303,7 @@ describe("when MariaDB cannot be reached", () => {
   beforeAll(async () => {
     db = await createLegacyDatabase("outage", PUBLIC_DATASET);
     sql = await mysql.createConnection(db.url);
-    proxy = await TcpProxy.start(TEST_SERVER_URL);
+    proxy = await FaultProxy.start(TEST_SERVER_URL);
     proxiedUrl = proxy.reroute(db.url);
   });
 
@@ -323,7 +323,7 @@ describe("when MariaDB cannot be reached", () => {
       const name = pkg!.name as string;
       expect((await info(service, name))?.Name).toBe(name);
 
-      proxy.cut();
+      await proxy.setFault({ kind: "cut" });
       await delayUntil("outage noticed", async () => (await rawRequest(service.url, "GET", "/readyz")).status === 503);
       for (const query of [`type=info&arg[]=${encodeURIComponent(name)}`, "type=search&arg=python"]) {
         const started = performance.now();
@@ -338,20 +338,20 @@ describe("when MariaDB cannot be reached", () => {
       await sleep(4 * REFRESH_INTERVAL_MS);
       expect((await info(service, name))?.Description).not.toBe("changed during the outage");
 
-      proxy.restore();
+      await proxy.heal();
       const delay = await delayUntil(
         "change made during the outage",
         async () => (await info(service, name))?.Description === "changed during the outage",
       );
       expect(delay).toBeLessThanOrEqual(FRESH_WITHIN_MS);
     } finally {
-      proxy.restore();
+      await proxy.heal();
       await service.close();
     }
   });
 
   it("started while MariaDB is unreachable, answers a JSON 503 within 3 s, then recovers", async () => {
-    proxy.cut();
+    await proxy.setFault({ kind: "cut" });
     const service = await startService(proxiedUrl, OUTAGE_CONFIG);
     try {
       const started = performance.now();
@@ -363,11 +363,11 @@ describe("when MariaDB cannot be reached", () => {
       expect(typeof answer.error).toBe("string");
       expect(elapsed).toBeLessThanOrEqual(3000);
 
-      proxy.restore();
+      await proxy.heal();
       const delay = await delayUntil("first snapshot after the outage", async () => (await rpc(service, "type=search&arg=python")).status === 200);
       expect(delay).toBeLessThanOrEqual(FRESH_WITHIN_MS);
     } finally {
-      proxy.restore();
+      await proxy.heal();
       await service.close();
     }
   });

@@ -7,8 +7,8 @@
 import { randomBytes } from "node:crypto";
 import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ScratchDatabase } from "../support/database.js";
-import { createLegacyDatabase, PUBLIC_DATASET } from "../support/legacy-data.js";
+import type { ScratchDatabase } from "../../support/database.js";
+import { createLegacyDatabase, PUBLIC_DATASET } from "../../support/legacy-data.js";
 import {
   comparable,
   findTools,
@@ -28,7 +28,7 @@ import {
   type NginxVars,
   type Running,
   type Tools,
-} from "./support.js";
+} from "../../support/nginx-php.js";
 
 export interface ConfigUnderTest {
   template: NginxTemplate;

@@ -10,7 +10,7 @@ import { defaultConfig } from "../../src/config.js";
 import { createDatabase, type Database } from "../../src/db/client.js";
 import { createSchema } from "../../tools/db/create-schema.js";
 import { clientAddress } from "../../src/http/client-address.js";
-import { createScratchDatabase, type ScratchDatabase } from "../support/database.js";
+import { createScratchDatabase, type ScratchDatabase } from "../../support/database.js";
 
 const TRUSTED = ["127.0.0.1", "::1"];
 

@@ -9,9 +9,9 @@ import { createDatabase, type Database } from "../../src/db/client.js";
 import { notFoundPage } from "../../src/pages/not-found.js";
 import type { RateLimitStore } from "../../src/rpc/rate-limit.js";
 import { capturingLogger } from "../support/capturing-logger.js";
-import type { ScratchDatabase } from "../support/database.js";
-import { createLegacyDatabase, PUBLIC_DATASET } from "../support/legacy-data.js";
-import { freePort } from "./support.js";
+import type { ScratchDatabase } from "../../support/database.js";
+import { createLegacyDatabase, PUBLIC_DATASET } from "../../support/legacy-data.js";
+import { freePort } from "../../src/net/free-port.js";
 
 
 describe("operations endpoints and request observation", () => {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import mysql from "mysql2/promise";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { ensureLocalMariadb, type LocalMariadb } from "../../tools/devdb/local-mariadb.js";
-import { PUBLIC_DATASET } from "../support/legacy-data.js";
+import { PUBLIC_DATASET } from "../../support/legacy-data.js";
 
 async function packageCount(url: string): Promise<number> {
   const connection = await mysql.createConnection(url);

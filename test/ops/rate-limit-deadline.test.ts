@@ -15,8 +15,8 @@ import { createSchema } from "../../tools/db/create-schema.js";
 import { DatabaseRateLimitStore, RateLimiter, RateLimitStoreTimeout } from "../../src/rpc/rate-limit.js";
 import { RATE_LIMIT_KEY_PREFIX, RedisRateLimitStore } from "../../src/rpc/rate-limit-redis.js";
 import { capturingLogger } from "../support/capturing-logger.js";
-import { createScratchDatabase, type ScratchDatabase } from "../support/database.js";
-import { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
+import { createScratchDatabase, type ScratchDatabase } from "../../support/database.js";
+import { FaultProxy } from "../../support/fault-proxy.js";
 
 const REDIS_URL = new URL(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379");
 const TIMEOUT = 200;
@@ -37,7 +37,7 @@ async function timed<T>(work: Promise<T>): Promise<{ ms: number; value?: T; erro
 
 describe("the rate-limit store's deadline", () => {
   let scratch: ScratchDatabase;
-  let proxy: TcpProxy;
+  let proxy: FaultProxy;
   let locker: mysql.Connection;
   const databases: Database[] = [];
 
@@ -54,12 +54,12 @@ describe("the rate-limit store's deadline", () => {
   beforeAll(async () => {
     scratch = await createScratchDatabase("ops_rl_deadline");
     await createSchema(scratch.url, { referenceData: false });
-    proxy = await startTcpProxy(Number(new URL(scratch.url).port || 3306), new URL(scratch.url).hostname);
+    proxy = await FaultProxy.start(scratch.url);
     locker = await mysql.createConnection(scratch.url);
   });
 
   afterAll(async () => {
-    proxy?.thaw();
+    await proxy?.heal();
     await locker?.end();
     await Promise.all(databases.map((d) => d.close()));
     await proxy?.close();
@@ -94,7 +94,7 @@ describe("the rate-limit store's deadline", () => {
     expect(await store.hit("192.0.2.2", now(), WINDOW)).toBe(1);
     const threadsBefore = await serverThreads(scratch.name);
 
-    proxy.freeze();
+    await proxy.setFault({ kind: "partition" });
     try {
       const results = await Promise.all([1, 2, 3].map(() => timed(store.hit("192.0.2.2", now(), WINDOW))));
       for (const result of results) {
@@ -105,28 +105,28 @@ describe("the rate-limit store's deadline", () => {
       // deadline (MariaDB sees it go), and the pool (of one) tries a new one.
       await vi.waitFor(async () => expect(await serverThreads(scratch.name)).toBe(threadsBefore - 1), { timeout: 5000 });
     } finally {
-      proxy.thaw();
+      await proxy.heal();
     }
     await vi.waitFor(async () => expect(await store.hit("192.0.2.2", now(), WINDOW)).toBeGreaterThan(1), { timeout: 5000 });
   });
 
   it("Redis cut off: the wait ends at the deadline", async () => {
-    const redisProxy = await startTcpProxy(Number(REDIS_URL.port || 6379), REDIS_URL.hostname);
+    const redisProxy = await FaultProxy.start({ host: REDIS_URL.hostname, port: Number(REDIS_URL.port || 6379) });
     const redis = new Redis({ host: "127.0.0.1", port: redisProxy.port, maxRetriesPerRequest: 1 });
     const address = `198.51.100.${randomInt(1, 255)}`;
     try {
       const store = new RedisRateLimitStore(redis, { timeoutMs: TIMEOUT });
       expect(await store.hit(address, now(), WINDOW)).toBe(1);
-      redisProxy.freeze();
+      await redisProxy.setFault({ kind: "partition" });
       const stuck = await timed(store.hit(address, now(), WINDOW));
       expect(stuck.error).toBeInstanceOf(RateLimitStoreTimeout);
       expect(stuck.ms).toBeGreaterThanOrEqual(TIMEOUT - 1);
       expect(stuck.ms).toBeLessThan(TIMEOUT * 1.1 + 100);
-      redisProxy.thaw();
+      await redisProxy.heal();
       // The late command was still run by Redis once the partition healed.
       await vi.waitFor(async () => expect(await store.hit(address, now(), WINDOW)).toBe(3), { timeout: 2000 });
     } finally {
-      redisProxy.thaw();
+      await redisProxy.heal();
       await redis.del(RATE_LIMIT_KEY_PREFIX + address);
       redis.disconnect();
       await redisProxy.close();
@@ -141,7 +141,7 @@ describe("the rate-limit store's deadline", () => {
     expect(await limiter.isLimited(ip, now())).toBe(false);
     expect(await limiter.isLimited(ip, now())).toBe(true);
 
-    proxy.freeze();
+    await proxy.setFault({ kind: "partition" });
     try {
       // Over the limit, but the store cannot say so: let through, each within the deadline.
       const first = await Promise.all([1, 2, 3, 4].map(() => timed(limiter.isLimited(ip, now()))));
@@ -154,7 +154,7 @@ describe("the rate-limit store's deadline", () => {
       expect(during.map((r) => r.value)).toEqual([false, false, false, false, false]);
       expect(during.filter((r) => r.ms < 50)).toHaveLength(4);
     } finally {
-      proxy.thaw();
+      await proxy.heal();
     }
     await vi.waitFor(async () => expect(await limiter.isLimited(ip, now())).toBe(true), { timeout: 5000 });
 
@@ -177,12 +177,12 @@ describe("the rate-limit store's deadline", () => {
     });
     await app.deps.readModel.start();
     try {
-      proxy.freeze();
+      await proxy.setFault({ kind: "partition" });
       const answered = await timed(app.request("/rpc/?v=5&type=info&arg=nothing"));
       expect(answered.value?.status).toBe(200);
       expect(answered.ms).toBeLessThan(TIMEOUT * 1.1 + 200);
     } finally {
-      proxy.thaw();
+      await proxy.heal();
       await app.deps.readModel.stop();
     }
   });

@@ -11,7 +11,7 @@ import { defaultConfig } from "../../src/config.js";
 import { createDatabase, type Database } from "../../src/db/client.js";
 import { createSchema } from "../../tools/db/create-schema.js";
 import { createHttpServer } from "../../src/server.js";
-import { createScratchDatabase, type ScratchDatabase } from "../support/database.js";
+import { createScratchDatabase, type ScratchDatabase } from "../../support/database.js";
 import { rawRequest } from "../support/http.js";
 
 const LIMIT = 100;

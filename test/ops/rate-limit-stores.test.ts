@@ -10,7 +10,7 @@ import { createDatabase, type Database } from "../../src/db/client.js";
 import { createSchema } from "../../tools/db/create-schema.js";
 import { DatabaseRateLimitStore, type RateLimitStore } from "../../src/rpc/rate-limit.js";
 import { RATE_LIMIT_KEY_PREFIX, RedisRateLimitStore } from "../../src/rpc/rate-limit-redis.js";
-import { createScratchDatabase, type ScratchDatabase } from "../support/database.js";
+import { createScratchDatabase, type ScratchDatabase } from "../../support/database.js";
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const WINDOW = 10;

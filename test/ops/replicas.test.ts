@@ -9,8 +9,8 @@ import { createApp } from "../../src/app.js";
 import { defaultConfig } from "../../src/config.js";
 import { createDatabase, type Database } from "../../src/db/client.js";
 import { createSchema } from "../../tools/db/create-schema.js";
-import { createScratchDatabase, type ScratchDatabase } from "../support/database.js";
-import { createLegacyDatabase, PUBLIC_DATASET } from "../support/legacy-data.js";
+import { createScratchDatabase, type ScratchDatabase } from "../../support/database.js";
+import { createLegacyDatabase, PUBLIC_DATASET } from "../../support/legacy-data.js";
 
 async function rateLimitRows(url: string): Promise<number> {
   const connection = await mysql.createConnection(url);

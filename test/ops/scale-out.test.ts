@@ -7,10 +7,11 @@ import { Redis } from "ioredis";
 import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { RATE_LIMIT_KEY_PREFIX } from "../../src/rpc/rate-limit-redis.js";
-import type { ScratchDatabase } from "../support/database.js";
+import type { ScratchDatabase } from "../../support/database.js";
 import { rawRequest } from "../support/http.js";
-import { createLegacyDatabase, PUBLIC_DATASET } from "../support/legacy-data.js";
-import { spawnService, startNginx, type Nginx, type ServiceProcess } from "./support.js";
+import { createLegacyDatabase, PUBLIC_DATASET } from "../../support/legacy-data.js";
+import { spawnService, type ServiceProcess } from "../../support/service-process.js";
+import { startNginx, type Nginx } from "./support.js";
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const LIMIT = 5;

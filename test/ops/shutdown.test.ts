@@ -5,10 +5,10 @@
  */
 import mysql from "mysql2/promise";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ScratchDatabase } from "../support/database.js";
+import type { ScratchDatabase } from "../../support/database.js";
 import { rawRequest, type RawResponse } from "../support/http.js";
-import { createLegacyDatabase, PUBLIC_DATASET } from "../support/legacy-data.js";
-import { spawnService, type ServiceProcess } from "./support.js";
+import { createLegacyDatabase, PUBLIC_DATASET } from "../../support/legacy-data.js";
+import { spawnService, type ServiceProcess } from "../../support/service-process.js";
 
 const INFO = "/rpc/?v=5&type=info&arg[]=python3-actdiag";
 

@@ -6,9 +6,9 @@
 import { spawn } from "node:child_process";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ScratchDatabase } from "../support/database.js";
-import { createLegacyDatabase, PUBLIC_DATASET } from "../support/legacy-data.js";
-import { spawnService } from "./support.js";
+import type { ScratchDatabase } from "../../support/database.js";
+import { createLegacyDatabase, PUBLIC_DATASET } from "../../support/legacy-data.js";
+import { spawnService } from "../../support/service-process.js";
 
 const REPO_ROOT = new URL("../../", import.meta.url).pathname;
 

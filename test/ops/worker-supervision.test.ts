@@ -8,9 +8,10 @@
 import { spawn } from "node:child_process";
 import http from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import type { ScratchDatabase } from "../support/database.js";
-import { createLegacyDatabase, PUBLIC_DATASET } from "../support/legacy-data.js";
-import { freePort, spawnService, type ServiceProcess } from "./support.js";
+import type { ScratchDatabase } from "../../support/database.js";
+import { createLegacyDatabase, PUBLIC_DATASET } from "../../support/legacy-data.js";
+import { freePort } from "../../src/net/free-port.js";
+import { spawnService, type ServiceProcess } from "../../support/service-process.js";
 
 const REPO_ROOT = new URL("../../", import.meta.url).pathname;
 

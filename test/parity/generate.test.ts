@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase } from "../../src/db/client.js";
 import { generateRequests, sampleDatabase, type Sample } from "../../tools/parity/generate.js";
-import type { ScratchDatabase } from "../support/database.js";
-import { createLegacyDatabase, PUBLIC_DATASET } from "../support/legacy-data.js";
+import type { ScratchDatabase } from "../../support/database.js";
+import { createLegacyDatabase, PUBLIC_DATASET } from "../../support/legacy-data.js";
 import { createSeededDatabase } from "../support/seed.js";
 import { startService, type RunningService } from "../support/service.js";
 

@@ -16,7 +16,7 @@ import { runAtOnce, runInSlices } from "../../src/readmodel/steps.js";
 import { ReadModel } from "../../src/readmodel/store.js";
 import type { ScanPlans } from "../../src/readmodel/types.js";
 import { searchByText } from "../../src/rpc/lookup.js";
-import type { ScratchDatabase } from "../support/database.js";
+import type { ScratchDatabase } from "../../support/database.js";
 import { readPublicDataSet, type PublicRows } from "../support/public-rows.js";
 
 const TERMS = ["py", "lib", "pyth", "gtk-3", "xyzzy", "library", "python"];

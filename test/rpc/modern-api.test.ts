@@ -5,7 +5,7 @@
  */
 import Ajv2020 from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ScratchDatabase } from "../support/database.js";
+import type { ScratchDatabase } from "../../support/database.js";
 import { rawRequest } from "../support/http.js";
 import { createSeededDatabase } from "../support/seed.js";
 import { startService, type RunningService } from "../support/service.js";

@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatSummary } from "../../tools/parity/report.js";
 import { runParity, type ParityResult } from "../../tools/parity/run.js";
 import { runCli } from "../schema/support.js";
-import type { ScratchDatabase } from "../support/database.js";
-import { BENCH_DATASET, createLegacyDatabase, GOLDEN, PUBLIC_DATASET } from "../support/legacy-data.js";
+import type { ScratchDatabase } from "../../support/database.js";
+import { BENCH_DATASET, createLegacyDatabase, GOLDEN, PUBLIC_DATASET } from "../../support/legacy-data.js";
 import { startService, type RunningService } from "../support/service.js";
 
 const DEVIATIONS = fileURLToPath(new URL("../../fixtures/legacy-deviations.json", import.meta.url));

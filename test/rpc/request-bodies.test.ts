@@ -14,7 +14,7 @@ import { createDatabase, type Database } from "../../src/db/client.js";
 import { createLogger } from "../../src/log.js";
 import { MAX_BODY_BYTES } from "../../src/http/form.js";
 import { createHttpServer } from "../../src/server.js";
-import type { ScratchDatabase } from "../support/database.js";
+import type { ScratchDatabase } from "../../support/database.js";
 import { createSeededDatabase } from "../support/seed.js";
 
 const TIMEOUT_MS = 300;

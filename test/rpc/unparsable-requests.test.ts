@@ -4,8 +4,8 @@
  */
 import net from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { ScratchDatabase } from "../support/database.js";
-import { createLegacyDatabase } from "../support/legacy-data.js";
+import type { ScratchDatabase } from "../../support/database.js";
+import { createLegacyDatabase } from "../../support/legacy-data.js";
 import { startService, type RunningService } from "../support/service.js";
 
 let db: ScratchDatabase;

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSqlFile } from "../../tools/db/sql-file.js";
-import { createScratchDatabase } from "../support/database.js";
+import { createScratchDatabase } from "../../support/database.js";
 import { editTable, productionDump, productionDumpPath, runCli } from "./support.js";
 
 const CLI = "tools/cli/schema-diff.ts";

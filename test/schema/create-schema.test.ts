@@ -7,8 +7,8 @@ import { compareSchemas } from "../../tools/schema-diff/compare.js";
 import { schemaFromDrizzle } from "../../tools/schema-diff/from-drizzle.js";
 import { schemaFromDump } from "../../tools/schema-diff/from-dump.js";
 import { readLiveSchema } from "../../tools/schema-diff/from-live.js";
-import { createScratchDatabase } from "../support/database.js";
-import type { ScratchDatabase } from "../support/database.js";
+import { createScratchDatabase } from "../../support/database.js";
+import type { ScratchDatabase } from "../../support/database.js";
 import { productionDump, runCli } from "./support.js";
 
 describe("createSchema", () => {

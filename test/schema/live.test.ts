@@ -8,8 +8,8 @@ import { describeDifference } from "../../tools/schema-diff/format.js";
 import { schemaFromDrizzle } from "../../tools/schema-diff/from-drizzle.js";
 import { schemaFromDump } from "../../tools/schema-diff/from-dump.js";
 import { readLiveSchema } from "../../tools/schema-diff/from-live.js";
-import { createScratchDatabase } from "../support/database.js";
-import type { ScratchDatabase } from "../support/database.js";
+import { createScratchDatabase } from "../../support/database.js";
+import type { ScratchDatabase } from "../../support/database.js";
 import { productionDump, productionDumpPath, sortedModel } from "./support.js";
 
 describe("live mode on a database loaded from the production dump", () => {

@@ -6,8 +6,8 @@ import { createDatabase, type Database } from "../../src/db/client.js";
 import { loadSources, SOURCES, type SourceName, type SourceRows } from "../../src/readmodel/load.js";
 import { probePlans } from "../../src/readmodel/plan.js";
 import type { ScanPlans } from "../../src/readmodel/types.js";
-import type { ScratchDatabase } from "./database.js";
-import { createLegacyDatabase, PUBLIC_DATASET } from "./legacy-data.js";
+import type { ScratchDatabase } from "../../support/database.js";
+import { createLegacyDatabase, PUBLIC_DATASET } from "../../support/legacy-data.js";
 
 export interface PublicRows {
   db: ScratchDatabase;

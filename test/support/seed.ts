@@ -21,8 +21,8 @@ import { drizzle, type MySql2Database } from "drizzle-orm/mysql2";
 import mysql from "mysql2/promise";
 import * as schema from "../../schema/index.js";
 import { insertReferenceData, referenceData } from "../../schema/reference-data.js";
-import { createLegacyDatabase } from "./legacy-data.js";
-import type { ScratchDatabase } from "./database.js";
+import { createLegacyDatabase } from "../../support/legacy-data.js";
+import type { ScratchDatabase } from "../../support/database.js";
 
 export type DependencyType = "depends" | "makedepends" | "checkdepends" | "optdepends";
 export type RelationType = "conflicts" | "provides" | "replaces";

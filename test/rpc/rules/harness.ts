@@ -7,7 +7,7 @@
  */
 import mysql from "mysql2/promise";
 import type { Config } from "../../../src/config.js";
-import type { ScratchDatabase } from "../../support/database.js";
+import type { ScratchDatabase } from "../../../support/database.js";
 import { rawRequest, type RawResponse } from "../../support/http.js";
 import { createSeededDatabase, type Seeder } from "../../support/seed.js";
 import { startService, type RunningService } from "../../support/service.js";

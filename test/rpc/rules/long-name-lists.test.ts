@@ -4,8 +4,8 @@
  * expected order is the legacy query's own, run on MariaDB over the public data set.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ScratchDatabase } from "../../support/database.js";
-import { createLegacyDatabase, PUBLIC_DATASET } from "../../support/legacy-data.js";
+import type { ScratchDatabase } from "../../../support/database.js";
+import { createLegacyDatabase, PUBLIC_DATASET } from "../../../support/legacy-data.js";
 import { startService, type RunningService } from "../../support/service.js";
 import { legacyQueryIds, sqlQuery } from "./harness.js";
 

@@ -308,7 +308,7 @@ describe("numeric arguments: package IDs before v5, names in v5", () => {
       expect((await ids(`/rpc/?v=${v}&type=info&arg=1e1`)).ids).toEqual([10]); // 1e1 = 10
       expect((await ids(`/rpc/?v=${v}&type=info&arg=7.9`)).ids).toEqual([]); // no ID equals 7.9
       expect((await ids(`/rpc/?v=${v}&type=info&arg=7.0`)).ids).toEqual([7]);
-      // An exact DECIMAL to MariaDB, not a double rounded to 7 (see test/rpc/id-literal.test.ts).
+      // An exact DECIMAL to MariaDB, not a double rounded to 7 (see test/unit/rpc/id-literal.test.ts).
       expect((await ids(`/rpc/?v=${v}&type=info&arg=7.00000000000000001`)).ids).toEqual([]);
       expect((await ids(`/rpc/?v=${v}&type=info&arg=20`)).ids).toEqual([20]); // the ID, not the name "20"
     });

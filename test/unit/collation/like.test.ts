@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { fold } from "../../src/collation/general-ci.js";
-import { compileLike } from "../../src/collation/like.js";
+import { fold } from "../../../src/collation/general-ci.js";
+import { compileLike } from "../../../src/collation/like.js";
 
 const SUBJECTS = ["lib", "libfoo", "LibFoo", "xlibx", "líb-ç", "LIB_", "li", "", "a%b", "python3-dateutil", "Python3-D"].map(fold);
 

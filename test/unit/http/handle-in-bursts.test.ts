@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { describe, expect, it } from "vitest";
-import { handleInBursts } from "../../src/http/handle-in-bursts.js";
+import { handleInBursts } from "../../../src/http/handle-in-bursts.js";
 
 /** What the app was handed, in order, and a way to hand it requests as Node would. */
 function recorder() {

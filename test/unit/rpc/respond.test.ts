@@ -3,7 +3,7 @@
  * as the string PHP's json_encode printed around the same rows.
  */
 import { describe, expect, it } from "vitest";
-import { results } from "../../src/rpc/respond.js";
+import { results } from "../../../src/rpc/respond.js";
 
 const rows = ['{"Name":"a"}', '{"Name":"b\\/c"}', '{"Name":"d"}'];
 const envelope = (version: number, type: string, count: number, value: string) =>

@@ -5,7 +5,7 @@
  */
 import { AggregatorRegistry, Counter, Histogram, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { createMetrics } from "../../src/http/metrics.js";
+import { createMetrics } from "../../../src/http/metrics.js";
 
 const OBSERVATIONS: [type: string, status: number, seconds: number][] = [
   ["info", 200, 0.0004],

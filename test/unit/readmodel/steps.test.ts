@@ -4,7 +4,7 @@
  * and the sort that yields sorts exactly like Array.prototype.sort.
  */
 import { describe, expect, it } from "vitest";
-import { runAtOnce, runInSlices, sortInSteps, STEP, type Steps } from "../../src/readmodel/steps.js";
+import { runAtOnce, runInSlices, sortInSteps, STEP, type Steps } from "../../../src/readmodel/steps.js";
 
 function busy(ms: number): void {
   const until = performance.now() + ms;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Deadlines, RequestTimeout } from "../../src/http/timeout.js";
+import { Deadlines, RequestTimeout } from "../../../src/http/timeout.js";
 
 const after = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(resolve, ms, value));
 const never = () => new Promise<never>(() => {});

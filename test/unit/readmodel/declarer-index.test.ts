@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { DeclarerIndex } from "../../src/readmodel/declarer-index.js";
-import type { DeclarationColumns } from "../../src/readmodel/types.js";
-import { runAtOnce } from "../../src/readmodel/steps.js";
-import type { Package } from "../../src/readmodel/types.js";
+import { DeclarerIndex } from "../../../src/readmodel/declarer-index.js";
+import type { DeclarationColumns } from "../../../src/readmodel/types.js";
+import { runAtOnce } from "../../../src/readmodel/steps.js";
+import type { Package } from "../../../src/readmodel/types.js";
 
 /** Declaration rows in table order: [package ID, type ID, name]. */
 function columns(typeNames: [number, string][], rows: [number, number, string][]): DeclarationColumns {

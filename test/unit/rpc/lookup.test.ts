@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { compareFolded, fold } from "../../src/collation/general-ci.js";
-import type { Snapshot } from "../../src/readmodel/snapshot.js";
-import { encodeStringList } from "../../src/php/json.js";
-import { jsonListOf, sortedNamesInSteps } from "../../src/readmodel/sorted-names.js";
-import { runAtOnce } from "../../src/readmodel/steps.js";
-import { suggest, suggestPackages } from "../../src/rpc/lookup.js";
-import { seededRandom } from "../../src/seeded-random.js";
+import { compareFolded, fold } from "../../../src/collation/general-ci.js";
+import type { Snapshot } from "../../../src/readmodel/snapshot.js";
+import { encodeStringList } from "../../../src/php/json.js";
+import { jsonListOf, sortedNamesInSteps } from "../../../src/readmodel/sorted-names.js";
+import { runAtOnce } from "../../../src/readmodel/steps.js";
+import { suggest, suggestPackages } from "../../../src/rpc/lookup.js";
+import { seededRandom } from "../../../src/seeded-random.js";
 
 /** Characters on both sides of the space the collation pads with, and accents, astral, wildcards. */
 const ALPHABET = ["\x00", "\t", "\x01", " ", "-", "0", "9", "A", "a", "Z", "z", "_", "~", "\x7f", "\x80", "é", "É", "ß", "\ufffd", "😀"];

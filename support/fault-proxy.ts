@@ -1,10 +1,14 @@
 /**
- * A TCP forwarder between the service and MariaDB that plays network faults: the shared
- * server cannot be broken, so the faults happen on the way to it. Each fault applies to
- * the connections already open and to new ones, from the moment it is set until heal():
+ * A TCP forwarder in front of a real server (MariaDB, Redis) that plays network faults:
+ * a shared server cannot be broken, so the faults happen on the way to it. Each fault
+ * applies to the connections already open and to new ones, from the moment it is set
+ * until heal():
  *
  * - refuse: nothing listens on the port any more (connections are refused), and the
  *   open ones are reset.
+ * - cut: the server is gone behind a firewall: the open connections are dropped and new
+ *   ones are held without a byte of answer (nothing fails fast). heal() drops the held
+ *   ones too, so their clients retry instead of waiting out a timeout.
  * - partition: the bytes of both directions are held, silently; nothing fails.
  * - delay: each chunk of either direction is passed on `ms` after the one before it.
  * - corrupt: bytes from the server are mangled (every 16th byte inverted).
@@ -12,13 +16,15 @@
  *   since the fault was set: a long result is cut in the middle.
  * - half-open: one direction stops, its bytes are lost; the other still flows.
  *
- * heal() passes on what a partition held and forwards normally again.
+ * heal() passes on what a partition held and forwards normally again. Without a fault it
+ * is a plain relay, which the bench taps to count what goes through (`onForward`).
  */
 import net from "node:net";
 import type { AddressInfo } from "node:net";
 
 export type Fault =
   | { kind: "refuse" }
+  | { kind: "cut" }
   | { kind: "partition" }
   | { kind: "delay"; ms: number }
   | { kind: "corrupt" }
@@ -40,10 +46,19 @@ interface Pair {
   markedBytes: number;
 }
 
+export interface FaultProxyOptions {
+  /** The port to listen on, 127.0.0.1; by default a free one. */
+  port?: number;
+  /** Sees each pair of sockets the proxy connects, to listen to their data. */
+  onForward?: (client: net.Socket, upstream: net.Socket) => void;
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class FaultProxy {
   private readonly pairs = new Set<Pair>();
+  /** Connections accepted while cut, never forwarded. */
+  private readonly held = new Set<net.Socket>();
   private fault: Fault | undefined;
   private server: net.Server;
   /** Connections reset by the `reset` fault. */
@@ -52,17 +67,24 @@ export class FaultProxy {
   /** The port it listens on, 127.0.0.1. */
   port = 0;
 
-  private constructor(private target: { host: string; port: number }) {
+  private constructor(
+    private target: { host: string; port: number },
+    private readonly onForward: FaultProxyOptions["onForward"],
+  ) {
     this.server = this.createServer();
   }
 
   /**
-   * A proxy to the MariaDB server of `serverUrl` (mysql://host:port...), listening on
-   * `port` (by default a free one) of 127.0.0.1.
+   * A proxy to `target`: the MariaDB server of a mysql://host:port... URL, or any host
+   * and port.
    */
-  static async start(serverUrl: string, options: { port?: number } = {}): Promise<FaultProxy> {
-    const server = new URL(serverUrl);
-    const proxy = new FaultProxy({ host: server.hostname, port: Number(server.port || 3306) });
+  static async start(target: string | { host: string; port: number }, options: FaultProxyOptions = {}): Promise<FaultProxy> {
+    let to = target;
+    if (typeof to === "string") {
+      const server = new URL(to);
+      to = { host: server.hostname, port: Number(server.port || 3306) };
+    }
+    const proxy = new FaultProxy(to, options.onForward);
     proxy.port = await proxy.listen(options.port ?? 0);
     return proxy;
   }
@@ -83,6 +105,7 @@ export class FaultProxy {
   async setFault(fault: Fault): Promise<void> {
     this.fault = fault;
     for (const pair of this.pairs) pair.serverBytes = 0;
+    if (fault.kind === "cut") this.dropAll();
     if (fault.kind === "refuse") {
       await new Promise<void>((resolve) => {
         this.server.close(() => resolve());
@@ -98,6 +121,7 @@ export class FaultProxy {
       this.server = this.createServer();
       await this.listen(this.port);
     }
+    if (was?.kind === "cut") this.dropHeld();
     for (const pair of this.pairs) {
       for (const direction of ["to-server", "to-client"] as const) {
         const held = pair.held[direction];
@@ -123,6 +147,7 @@ export class FaultProxy {
 
   async close(): Promise<void> {
     this.dropAll();
+    this.dropHeld();
     if (this.server.listening) await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
@@ -141,6 +166,12 @@ export class FaultProxy {
   }
 
   private accept(client: net.Socket): void {
+    if (this.fault?.kind === "cut") {
+      this.held.add(client);
+      client.on("error", () => {});
+      client.on("close", () => this.held.delete(client));
+      return;
+    }
     const upstream = net.connect(this.target.port, this.target.host);
     const pair: Pair = {
       client,
@@ -168,6 +199,7 @@ export class FaultProxy {
       pair.markedBytes += chunk.length;
       this.handle(pair, "to-client", chunk);
     });
+    this.onForward?.(client, upstream);
   }
 
   private handle(pair: Pair, direction: Direction, chunk: Buffer): void {
@@ -220,8 +252,13 @@ export class FaultProxy {
   }
 
   private write(pair: Pair, direction: Direction, chunk: Buffer): void {
-    const to = direction === "to-server" ? pair.upstream : pair.client;
-    if (!to.destroyed) to.write(chunk);
+    const [from, to] = direction === "to-server" ? [pair.client, pair.upstream] : [pair.upstream, pair.client];
+    if (to.destroyed) return;
+    // A reader that falls behind slows the sender down, as it would without the proxy.
+    if (!to.write(chunk) && !from.isPaused()) {
+      from.pause();
+      to.once("drain", () => from.resume());
+    }
   }
 
   private dropAll(reset = false): void {
@@ -231,5 +268,10 @@ export class FaultProxy {
       pair.upstream.destroy();
     }
     this.pairs.clear();
+  }
+
+  private dropHeld(): void {
+    for (const socket of this.held) socket.destroy();
+    this.held.clear();
   }
 }

@@ -5,10 +5,10 @@
  */
 import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isNumeric } from "../../src/php/numeric.js";
-import { idOfNumericLiteral, REFUSED } from "../../src/rpc/id-literal.js";
-import { seededRandom } from "../../src/seeded-random.js";
-import { createScratchDatabase, type ScratchDatabase } from "../support/database.js";
+import { isNumeric } from "../../../src/php/numeric.js";
+import { idOfNumericLiteral, REFUSED } from "../../../src/rpc/id-literal.js";
+import { seededRandom } from "../../../src/seeded-random.js";
+import { createScratchDatabase, type ScratchDatabase } from "../../../support/database.js";
 
 const IDS = [0, 5, 7, 10, 1391, 1_234_567_890, 4_294_967_295];
 

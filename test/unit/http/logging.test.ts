@@ -5,8 +5,8 @@
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { requestLog } from "../../src/http/request-log.js";
-import { BlockDestination, createLogger } from "../../src/log.js";
+import { requestLog } from "../../../src/http/request-log.js";
+import { BlockDestination, createLogger } from "../../../src/log.js";
 
 describe("BlockDestination", () => {
   it("keeps what a full pipe refuses, without failing a write, and delivers it all later", async () => {

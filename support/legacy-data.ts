@@ -1,7 +1,7 @@
-import { loadSqlFile } from "../../tools/db/sql-file.js";
+import { loadSqlFile } from "../tools/db/sql-file.js";
 import { createScratchDatabase, type ScratchDatabase } from "./database.js";
 
-import { BENCH_DATASET, GOLDEN, PRODUCTION_STRUCTURE, SAMPLE_DATASET } from "../../tools/reference-data.js";
+import { BENCH_DATASET, GOLDEN, PRODUCTION_STRUCTURE, SAMPLE_DATASET } from "../tools/reference-data.js";
 
 export { BENCH_DATASET, GOLDEN, PRODUCTION_STRUCTURE };
 export const PUBLIC_DATASET = SAMPLE_DATASET;

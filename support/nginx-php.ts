@@ -12,9 +12,10 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, spawnService } from "../ops/support.js";
+import { freePort } from "../src/net/free-port.js";
+import { spawnService } from "./service-process.js";
 
-const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL("../", import.meta.url));
 export const PHP_SITE = join(REPO_ROOT, "fixtures/php-site");
 const NGINX_CONF_DIR = join(REPO_ROOT, "conf/nginx");
 

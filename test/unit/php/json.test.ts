@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { encodeString, encodeStringList } from "../../src/php/json.js";
+import { encodeString, encodeStringList } from "../../../src/php/json.js";
 
 describe("json_encode of a list of strings", () => {
   it("joins names that need no escaping as they are", () => {
