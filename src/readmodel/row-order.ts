@@ -217,8 +217,9 @@ export function dependencySearchOrder(probed: DependencyOrder | undefined, plans
  */
 export function inDependencyOrder(packages: Package[], order: DependencyOrder, limit: number, scans: ScanOrders): readonly Package[] {
   if (order === "row" || packages.length < 2 || packages.length >= limit) return packages;
-  if (order === "row-by-base") return packages.sort((a, b) => a.base.id - b.base.id);
-  if (order === "row-by-packager") return packages.sort((a, b) => a.base.packagerUID! - b.base.packagerUID! || a.base.id - b.base.id);
+  // A join buffer over PackageBases re-sorts the rows by its scan, stably.
+  if (order === "row-by-base") return packages.sort((a, b) => byId(a.base, b.base));
+  if (order === "row-by-packager") return packages.sort((a, b) => byPackagerThenId(a.base, b.base));
   return scans.inScanOrder(order, packages);
 }
 
