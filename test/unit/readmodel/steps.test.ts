@@ -2,30 +2,37 @@
  * The step runner behind snapshot rebuilds: a sliced run hands the event loop back
  * between slices (so requests are answered during a rebuild), an at-once run does not,
  * and the sort that yields sorts exactly like Array.prototype.sort.
+ *
+ * Slices are measured on a clock the work and its competitors advance themselves, so
+ * what the runner decides does not depend on how busy the machine running the test is.
  */
 import { describe, expect, it } from "vitest";
 import { runAtOnce, runInSlices, sortInSteps, STEP, type Steps } from "../../../src/readmodel/steps.js";
 
-function busy(ms: number): void {
-  const until = performance.now() + ms;
-  while (performance.now() < until);
+/** A clock that moves only when work is done on it. */
+class WorkClock {
+  ms = 0;
+  readonly now = () => this.ms;
+  busy(ms: number): void {
+    this.ms += ms;
+  }
 }
 
 /** `count` steps of `ms` each, returning how many were taken. */
-function* work(count: number, ms: number): Steps<number> {
+function* work(clock: WorkClock, count: number, ms: number): Steps<number> {
   for (let i = 0; i < count; i++) {
-    busy(ms);
+    clock.busy(ms);
     yield;
   }
   return count;
 }
 
 /** Something that holds every turn of the event loop for `ms`, as a burst of requests would; returns its stop. */
-function compete(ms: number): () => void {
+function compete(clock: WorkClock, ms: number): () => void {
   let competing = true;
   const turn = () => {
     if (!competing) return;
-    busy(ms);
+    clock.busy(ms);
     setImmediate(turn);
   };
   setImmediate(turn);
@@ -50,38 +57,41 @@ async function turnsDuring<T>(run: () => Promise<T> | T): Promise<{ result: T; t
 describe("running steps", () => {
   it("in slices, the event loop gets a turn whenever a slice is used up", async () => {
     // Each step outlasts the 1 ms slice, so every step ends a slice.
-    const { result, turns } = await turnsDuring(() => runInSlices(work(20, 2), { minMs: 1, maxMs: 1 }));
+    const clock = new WorkClock();
+    const { result, turns } = await turnsDuring(() => runInSlices(work(clock, 20, 2), { minMs: 1, maxMs: 1, now: clock.now }));
     expect(result).toBe(20);
     expect(turns).toBeGreaterThanOrEqual(19);
   });
 
   it("in slices, short steps share a slice instead of a turn each", async () => {
-    const { turns } = await turnsDuring(() => runInSlices(work(200, 0), { minMs: 50, maxMs: 50 }));
+    const clock = new WorkClock();
+    const { turns } = await turnsDuring(() => runInSlices(work(clock, 200, 0.1), { minMs: 50, maxMs: 50, now: clock.now }));
     expect(turns).toBeLessThan(5);
   });
 
   it("in slices, the work keeps most of a busy process: the busier a turn, the longer the next slice", async () => {
-    const stop = compete(4);
-    const started = performance.now();
+    const clock = new WorkClock();
+    const stop = compete(clock, 4);
     // 100 ms of work; in fixed 1 ms slices it would take about five times as long.
-    await runInSlices(work(200, 0.5), { minMs: 1, maxMs: 50 });
-    const elapsed = performance.now() - started;
+    await runInSlices(work(clock, 200, 0.5), { minMs: 1, maxMs: 50, now: clock.now });
+    const elapsed = clock.ms;
     stop();
     expect(elapsed).toBeLessThan(250);
   });
 
   it("in slices, a slice never outlasts its maximum, however busy the turns", async () => {
-    const stop = compete(30);
+    const clock = new WorkClock();
+    const stop = compete(clock, 30);
     const stepsDone: number[] = [];
     await runInSlices(
       (function* () {
         for (let i = 0; i < 60; i++) {
-          busy(1);
-          stepsDone.push(performance.now());
+          clock.busy(1);
+          stepsDone.push(clock.ms);
           yield;
         }
       })(),
-      { minMs: 1, maxMs: 10 },
+      { minMs: 1, maxMs: 10, now: clock.now },
     );
     stop();
     // Steps run back to back within a slice; a gap means a turn went to the competitor.
@@ -95,7 +105,7 @@ describe("running steps", () => {
   });
 
   it("at once, nothing else runs until the end", async () => {
-    const { result, turns } = await turnsDuring(() => runAtOnce(work(10, 2)));
+    const { result, turns } = await turnsDuring(() => runAtOnce(work(new WorkClock(), 10, 2)));
     expect(result).toBe(10);
     expect(turns).toBe(0);
   });
