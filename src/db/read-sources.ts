@@ -40,8 +40,8 @@ export class SingleSource implements ReadSourcePicker {
 
 export interface ReplicaState {
   name: string;
-  /** Whether it answered at the last poll; undefined when that poll did not ask it. */
-  reachable: boolean | undefined;
+  /** Whether it answered. */
+  reachable: boolean;
   /** How far behind the primary its last probe found it (upper bound); undefined when unknown. */
   lagMs: number | undefined;
 }
@@ -66,28 +66,36 @@ export class ReplicaSources implements ReadSourcePicker {
   private readonly primary: DeadlinePool;
   private readonly replicas: { name: string; pool: DeadlinePool }[];
   private readonly positions = new PrimaryPositions();
-  private readonly states = new Map<string, ReplicaState>();
+  /** The replicas the last complete choice asked, in order. */
+  private asked: ReplicaState[] = [];
   private current: string | undefined;
 
   constructor(primary: NamedPool, replicas: readonly NamedPool[], private readonly options: ReplicaSourcesOptions) {
     this.primary = new DeadlinePool(primary.pool, options.deadlines);
     this.replicas = replicas.map((r) => ({ name: r.name, pool: new DeadlinePool(r.pool, options.deadlines) }));
-    for (const r of replicas) this.states.set(r.name, { name: r.name, reachable: undefined, lagMs: undefined });
   }
 
-  /** What the last probes found, for /metrics. */
+  /** What the last poll found of each replica it asked (those before the one it chose), for /metrics. */
   replicaStates(): ReplicaState[] {
-    return [...this.states.values()].map((s) => ({ ...s }));
+    return this.asked.map((s) => ({ ...s }));
   }
 
   async choose(): Promise<ReadSourceChoice> {
+    const asked: ReplicaState[] = [];
+    try {
+      return await this.chooseAsking(asked);
+    } finally {
+      this.asked = asked;
+    }
+  }
+
+  private async chooseAsking(asked: ReplicaState[]): Promise<ReadSourceChoice> {
     await this.notePrimaryPosition();
-    for (const state of this.states.values()) Object.assign(state, { reachable: undefined, lagMs: undefined });
     const currentIndex = this.replicas.findIndex((r) => r.name === this.current);
     let best: { choice: ReadSourceChoice; lagMs: number } | undefined;
     let reason = "";
     for (const [index, replica] of this.replicas.entries()) {
-      const probed = await this.probe(replica);
+      const probed = await this.probe(replica, asked);
       if (!probed) {
         reason ||= `${replica.name} does not answer`;
         continue;
@@ -124,17 +132,14 @@ export class ReplicaSources implements ReadSourcePicker {
     }
   }
 
-  private async probe(replica: { name: string; pool: DeadlinePool }): Promise<ReadSourceChoice | undefined> {
-    const state = this.states.get(replica.name)!;
+  private async probe(replica: { name: string; pool: DeadlinePool }, asked: ReplicaState[]): Promise<ReadSourceChoice | undefined> {
     try {
       const rows = await replica.pool.query<{ position: string | null }>("SELECT @@gtid_current_pos AS position");
       const asOf = this.positions.includedAsOf(parseGtidPosition(rows[0]?.position));
-      state.reachable = true;
-      state.lagMs = asOf === undefined ? undefined : Math.max(0, performance.now() - asOf);
+      asked.push({ name: replica.name, reachable: true, lagMs: asOf === undefined ? undefined : Math.max(0, performance.now() - asOf) });
       return { name: replica.name, pool: replica.pool, holdsPrimaryAsOf: asOf };
     } catch {
-      state.reachable = false;
-      state.lagMs = undefined;
+      asked.push({ name: replica.name, reachable: false, lagMs: undefined });
       return undefined;
     }
   }

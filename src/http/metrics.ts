@@ -135,7 +135,7 @@ function readModelGauges(registry: Registry, health: () => ReadModelHealth, repl
     registers: [registry],
     collect() {
       this.reset();
-      for (const r of replicas()) if (r.reachable !== undefined) this.set({ replica: r.name }, r.reachable ? 1 : 0);
+      for (const r of replicas()) this.set({ replica: r.name }, r.reachable ? 1 : 0);
     },
   });
 }
