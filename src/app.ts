@@ -49,8 +49,9 @@ export function createApp(options: CreateAppOptions): App {
   const clock = options.clock ?? { now: () => Date.now() };
   const encoder = new RowEncoder(config.SNAPSHOT_URI);
   const logger = options.logger ?? silentLogger;
+  // A read model passed in reads where its creator said.
   const replicas =
-    db.replicaPools.length === 0
+    options.readModel || db.replicaPools.length === 0
       ? undefined
       : new ReplicaSources({ name: "primary", pool: db.pool }, db.replicaPools, {
           deadlines: queryDeadlines(config),

@@ -20,7 +20,7 @@ export interface Database {
   readPool?: mysql.Pool;
   /**
    * Every replica's pool, in this process's order of preference: readPool first, then the
-   * others as listed (read-sources.ts fails over along it). Empty without replicas.
+   * ones listed after it, wrapping round (read-sources.ts fails over along it). Empty without replicas.
    */
   replicaPools: NamedPool[];
   close(): Promise<void>;

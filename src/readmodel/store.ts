@@ -87,7 +87,7 @@ export interface ReadModelHealth {
   dataAgeMs: number | undefined;
   /** The read server's lag behind the primary at the last poll that found the snapshot current. */
   replicaLagMs: number | undefined;
-  /** Where the last poll read ("primary", "replica", "replica2", ...). */
+  /** The server the snapshot was last confirmed current with ("primary", "replica", "replica2", ...). */
   readSource: string | undefined;
 }
 
@@ -297,8 +297,8 @@ export class ReadModel {
   private confirmed(started: number, source: ReadSourceChoice): void {
     this.currentAsOf = started;
     const asOf = source.holdsPrimaryAsOf;
-    const sameServer = source.name === this.servedFrom;
-    this.dataAsOf = !sameServer || asOf === undefined ? (sameServer ? this.dataAsOf : asOf) : Math.max(asOf, this.dataAsOf ?? asOf);
+    if (source.name !== this.servedFrom) this.dataAsOf = asOf;
+    else if (asOf !== undefined) this.dataAsOf = Math.max(asOf, this.dataAsOf ?? asOf);
     this.servedFrom = source.name;
   }
 
