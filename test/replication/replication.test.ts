@@ -177,10 +177,13 @@ describe("the service on a MariaDB primary and its replica", () => {
 
   beforeAll(async () => {
     directory = await mkdtemp(join(tmpdir(), "aurweb-replication-"));
-    [primary, replica] = await Promise.all([
-      startPrivateMariadb({ directory: join(directory, "primary"), port: PRIMARY_PORT, serverId: 1, binlog: true }),
-      startPrivateMariadb({ directory: join(directory, "replica"), port: REPLICA_PORT, serverId: 2, readOnly: true }),
+    // Each is kept as soon as it runs, so afterAll stops it even if the other failed to start.
+    const started = await Promise.allSettled([
+      startPrivateMariadb({ directory: join(directory, "primary"), port: PRIMARY_PORT, serverId: 1, binlog: true }).then((s) => (primary = s)),
+      startPrivateMariadb({ directory: join(directory, "replica"), port: REPLICA_PORT, serverId: 2, readOnly: true }).then((s) => (replica = s)),
     ]);
+    for (const result of started) if (result.status === "rejected") throw result.reason;
+    if (!primary || !replica) throw new Error("a server did not start");
     await replicate(primary, replica);
     // Everything from here on reaches the replica through replication only.
     const root = await rootConnection(primary);

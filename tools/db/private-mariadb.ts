@@ -104,6 +104,8 @@ export async function startPrivateMariadb(options: PrivateMariadbOptions): Promi
   let exited: Promise<void> = Promise.resolve();
 
   const start = async () => {
+    // A server left on the port would answer in place of this one.
+    if (await answers(port)) throw new Error(`something already answers on port ${port}; stop it first`);
     const log = await open(join(directory, "mariadbd.log"), "a");
     const process_ = spawn(executable("mariadbd"), args, { stdio: ["ignore", log.fd, log.fd] });
     await log.close();
@@ -114,7 +116,10 @@ export async function startPrivateMariadb(options: PrivateMariadbOptions): Promi
     const deadline = Date.now() + START_TIMEOUT_MS;
     while (!(await answers(port))) {
       if (gone) throw new Error(`mariadbd on port ${port} exited while starting; see ${join(directory, "mariadbd.log")}`);
-      if (Date.now() > deadline) throw new Error(`mariadbd on port ${port} did not answer within ${START_TIMEOUT_MS} ms`);
+      if (Date.now() > deadline) {
+        process_.kill("SIGKILL");
+        throw new Error(`mariadbd on port ${port} did not answer within ${START_TIMEOUT_MS} ms`);
+      }
       await sleep(100);
     }
   };
