@@ -8,6 +8,7 @@ import { PatternRouter } from "hono/router/pattern-router";
 import type { AppDeps, AppEnv, Clock } from "./app-env.js";
 import { queryDeadlines, type Config } from "./config.js";
 import type { Database } from "./db/client.js";
+import { ReplicaSources } from "./db/read-sources.js";
 import { silentLogger, type Logger } from "./log.js";
 import { createMetrics, databasePools, type Metrics } from "./http/metrics.js";
 import { observeRequests, type AppFetch } from "./http/observe.js";
@@ -50,9 +51,20 @@ export function createApp(options: CreateAppOptions): App {
   const { db, config } = options;
   const clock = options.clock ?? { now: () => Date.now() };
   const encoder = new RowEncoder(config.SNAPSHOT_URI);
+  const logger = options.logger ?? silentLogger;
+  // A read model passed in reads where its creator said.
+  const replicas =
+    options.readModel || db.replicaPools.length === 0
+      ? undefined
+      : new ReplicaSources({ name: "primary", pool: db.pool }, db.replicaPools, {
+          deadlines: queryDeadlines(config),
+          maxLagMs: config.REPLICA_MAX_LAG_MS,
+          fallbackToPrimary: config.REPLICA_FALLBACK_TO_PRIMARY,
+          onSwitch: (from, to, reason) => logger.warn({ from, to, reason }, "package data read from another server"),
+        });
   const readModel =
     options.readModel ??
-    new ReadModel(db.readDb, {
+    new ReadModel(replicas ?? db.readDb, {
       refreshIntervalMs: config.REFRESH_INTERVAL_MS,
       onError: options.onError,
       onRefresh: ({ sources, durationMs }) =>
@@ -81,6 +93,7 @@ export function createApp(options: CreateAppOptions): App {
   };
 
   const metrics = options.metrics ?? createMetrics({ pools: databasePools(db) });
+  metrics.watchReadModel(() => readModel.health(), replicas && (() => replicas.replicaStates()));
 
   // Hono's default router ends up as its trie router here: RegExpRouter refuses a static
   // `/rpc/docs` beside `/rpc/:version{v[0-9]+}/...`. Over this handful of routes

@@ -17,6 +17,9 @@ const mysqlUrl = (name: string) =>
     .string()
     .refine((v) => /^(mysql|mariadb):\/\/[^/]+\/[^/?]+/.test(v), `${name} must look like mysql://user:password@host:port/database`);
 
+const flag = (name: string) =>
+  z.enum(["true", "false"], { error: `${name} must be true or false` }).transform((v) => v === "true");
+
 const list = z
   .string()
   .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean));
@@ -47,6 +50,9 @@ export const configSchema = z.object({
   DB_STREAM_IDLE_TIMEOUT_MS: integer("DB_STREAM_IDLE_TIMEOUT_MS", 50, 600_000).default(DEFAULT_DEADLINES.streamIdleMs),
   DB_RETRY_MAX_MS: integer("DB_RETRY_MAX_MS", 50, 600_000).default(DEFAULT_RETRY_MAX_MS),
   READY_MAX_SNAPSHOT_AGE_MS: integer("READY_MAX_SNAPSHOT_AGE_MS", 100).default(30_000),
+  // Replicas (docs/deploying.md): past this lag the read model reads the next source.
+  REPLICA_MAX_LAG_MS: integer("REPLICA_MAX_LAG_MS", 100, 3_600_000).default(10_000),
+  REPLICA_FALLBACK_TO_PRIMARY: flag("REPLICA_FALLBACK_TO_PRIMARY").default(false),
 }).refine((c) => c.READY_MAX_SNAPSHOT_AGE_MS > c.REFRESH_INTERVAL_MS, {
   path: ["READY_MAX_SNAPSHOT_AGE_MS"],
   message: "READY_MAX_SNAPSHOT_AGE_MS must be longer than REFRESH_INTERVAL_MS",

@@ -18,14 +18,29 @@ export interface Database {
   readDb: Db;
   /** The pool behind readDb when it is a replica's. */
   readPool?: mysql.Pool;
+  /**
+   * Every replica's pool, in this process's order of preference: readPool first, then the
+   * ones listed after it, wrapping round (read-sources.ts fails over along it). Empty without replicas.
+   */
+  replicaPools: NamedPool[];
   close(): Promise<void>;
+}
+
+/** A pool with the name it goes by in /metrics and /readyz. */
+export interface NamedPool {
+  /** "primary", "replica" (the only one), or "replica1", "replica2", ... in DATABASE_REPLICA_URLS order. */
+  name: string;
+  pool: mysql.Pool;
 }
 
 export interface DatabaseOptions {
   poolSize?: number;
   /** Fail fast when the server is gone, so callers can answer 503 in time. */
   connectTimeoutMs?: number;
-  /** Read replicas; each process picks one at random, which spreads several workers over them. */
+  /**
+   * Read replicas; each process prefers one at random, which spreads several workers over
+   * them, and fails over to the next ones in the listed order.
+   */
   replicaUrls?: readonly string[];
 }
 
@@ -45,16 +60,24 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
   const pool = createPool(url, options);
   const db = drizzle(pool, { schema, mode: "default" });
   const replicaUrls = options.replicaUrls ?? [];
-  if (replicaUrls.length === 0) return { db, pool, readDb: db, close: () => pool.end() };
+  if (replicaUrls.length === 0) return { db, pool, readDb: db, replicaPools: [], close: () => pool.end() };
 
-  const readPool = createPool(replicaUrls[Math.floor(Math.random() * replicaUrls.length)]!, options);
+  // Pools connect on first use: a replica that is never failed over to costs nothing.
+  const named = replicaUrls.map((replicaUrl, i) => ({
+    name: replicaUrls.length === 1 ? "replica" : `replica${i + 1}`,
+    pool: createPool(replicaUrl, options),
+  }));
+  const first = Math.floor(Math.random() * named.length);
+  const replicaPools = [...named.slice(first), ...named.slice(0, first)];
+  const readPool = replicaPools[0]!.pool;
   return {
     db,
     pool,
     readDb: drizzle(readPool, { schema, mode: "default" }),
     readPool,
+    replicaPools,
     close: async () => {
-      await Promise.all([pool.end(), readPool.end()]);
+      await Promise.all([pool.end(), ...replicaPools.map((r) => r.pool.end())]);
     },
   };
 }

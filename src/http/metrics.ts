@@ -6,15 +6,12 @@
  * cluster the workers' registries are summed by the primary (cluster.ts), which is
  * what `exposition` plugs in.
  */
-import type { Pool } from "mysql2/promise";
 import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
-import { poolUsage, type Database } from "../db/client.js";
+import { poolUsage, type Database, type NamedPool } from "../db/client.js";
+import type { ReplicaState } from "../db/read-sources.js";
+import type { ReadModelHealth } from "../readmodel/store.js";
 
-export interface NamedPool {
-  /** The `pool` label: "primary" or "replica". */
-  name: string;
-  pool: Pool;
-}
+export type { NamedPool };
 
 export interface MetricsOptions {
   pools: NamedPool[];
@@ -31,12 +28,12 @@ export interface Metrics {
   recordRequest(type: string, status: number, seconds: number): void;
   /** The text GET /metrics answers. */
   exposition(): Promise<string>;
+  /** Reports the data's age, the read server and the replicas' lag, read from these at each scrape. */
+  watchReadModel(health: () => ReadModelHealth, replicas?: () => ReplicaState[]): void;
 }
 
 export function databasePools(database: Database): NamedPool[] {
-  const pools = [{ name: "primary", pool: database.pool }];
-  if (database.readPool) pools.push({ name: "replica", pool: database.readPool });
-  return pools;
+  return [{ name: "primary", pool: database.pool }, ...database.replicaPools];
 }
 
 export function createMetrics(options: MetricsOptions): Metrics {
@@ -73,7 +70,74 @@ export function createMetrics(options: MetricsOptions): Metrics {
     if (status === 429) rateLimited.inc();
   };
 
-  return { registry, recordRequest, exposition: options.exposition ?? (() => registry.metrics()) };
+  return {
+    registry,
+    recordRequest,
+    exposition: options.exposition ?? (() => registry.metrics()),
+    watchReadModel: (health, replicas) => readModelGauges(registry, health, replicas),
+  };
+}
+
+/**
+ * Ages and lags are gauges taken as the maximum across cluster workers (the oldest data
+ * any of them answers); the read source is counted, so the sum says how many read where.
+ */
+function readModelGauges(registry: Registry, health: () => ReadModelHealth, replicas?: () => ReplicaState[]): void {
+  // Several apps may share one Metrics; the gauges read the first one's read model.
+  if (registry.getSingleMetric("aurweb_data_age_seconds")) return;
+  const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
+  const ageGauge = (name: string, help: string, value: (h: ReadModelHealth) => number | undefined) =>
+    new Gauge({
+      name,
+      help,
+      aggregator: "max",
+      registers: [registry],
+      collect() {
+        this.reset();
+        const v = seconds(value(health()));
+        if (v !== undefined) this.set(v);
+      },
+    });
+  ageGauge("aurweb_snapshot_age_seconds", "Since the read model last confirmed its snapshot current with its database server.", (h) => h.snapshotAgeMs);
+  ageGauge(
+    "aurweb_data_age_seconds",
+    "How old the data answered is relative to the primary: snapshot age plus the read server's replication lag. Absent when unknown.",
+    (h) => h.dataAgeMs,
+  );
+  new Gauge({
+    name: "aurweb_read_source",
+    help: "1 for the database server the read model reads (primary, replica, replica2, ...).",
+    labelNames: ["source"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const source = health().readSource;
+      if (source !== undefined) this.set({ source }, 1);
+    },
+  });
+  if (!replicas) return;
+  new Gauge({
+    name: "aurweb_replica_lag_seconds",
+    help: "How far each replica was behind the primary when last asked (an upper bound, to within one poll). Absent when unknown or down.",
+    labelNames: ["replica"],
+    aggregator: "max",
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of replicas()) if (r.lagMs !== undefined) this.set({ replica: r.name }, r.lagMs / 1000);
+    },
+  });
+  new Gauge({
+    name: "aurweb_replica_up",
+    help: "1 when the replica answered at the last poll, 0 when it did not; absent when not asked (one ahead of it was usable).",
+    labelNames: ["replica"],
+    aggregator: "min",
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of replicas()) this.set({ replica: r.name }, r.reachable ? 1 : 0);
+    },
+  });
 }
 
 const REQUESTS = "aurweb_rpc_requests_total";

@@ -12,11 +12,17 @@
  * the database returns. Every wait on the database has a deadline (db/deadlines.ts), so
  * a poll or a load always ends and the next one always comes. What went wrong is told
  * once, as one line (db/trouble.ts), and again only at growing intervals.
+ *
+ * Each poll first asks where to read (db/read-sources.ts: a replica, another one, or the
+ * primary) and how much of the primary's history that server holds, which makes the data
+ * age. UPDATE_TIME and the clock it is compared with are one server's, so a poll that
+ * reads a different server than the last one reads every table again.
  */
 import { inArray, sql } from "drizzle-orm";
 import { MySqlDialect } from "drizzle-orm/mysql-core";
 import type { Db } from "../db/client.js";
 import { DEFAULT_DEADLINES, DEFAULT_RETRY_MAX_MS, DeadlinePool, type QueryDeadlines } from "../db/deadlines.js";
+import { SingleSource, type ReadSourceChoice, type ReadSourcePicker } from "../db/read-sources.js";
 import { classifyDatabaseError, MissingTablesError, type DatabaseTrouble } from "../db/trouble.js";
 import type { MaybePromise } from "../maybe-promise.js";
 import { fullCollection } from "./full-collection.js";
@@ -67,13 +73,22 @@ interface TroubleInfo {
 }
 
 /** What /readyz needs to know, read from fields: nothing here touches the database. */
-interface ReadModelHealth {
+export interface ReadModelHealth {
   snapshotLoaded: boolean;
   /** Whether the last poll reached the database and read what it needed within its deadlines. */
   databaseReachable: boolean;
   trouble: DatabaseTrouble | undefined;
   /** Since the start of the last poll that found the snapshot current (undefined without one). */
   snapshotAgeMs: number | undefined;
+  /**
+   * How old the data answered is relative to the primary: the snapshot's age plus the lag
+   * of the server it was read from. Undefined without a snapshot or when that lag is unknown.
+   */
+  dataAgeMs: number | undefined;
+  /** The read server's lag behind the primary at the last poll that found the snapshot current. */
+  replicaLagMs: number | undefined;
+  /** The server the snapshot was last confirmed current with ("primary", "replica", "replica2", ...). */
+  readSource: string | undefined;
 }
 
 interface RefreshInfo {
@@ -104,12 +119,20 @@ export class ReadModel {
   private running: Promise<void> | undefined;
   private stopped = false;
   private readonly rebuildListeners = new Set<() => void>();
-  private readonly pool: DeadlinePool;
+  private readonly sources: ReadSourcePicker;
+  /** The server the current poll reads; every query of one poll goes to it. */
+  private pool: DeadlinePool | undefined;
+  /** The server whose UPDATE_TIMEs `tables` holds. */
+  private reading: string | undefined;
+  /** The server the current snapshot was last confirmed current with. */
+  private servedFrom: string | undefined;
+  /** performance.now() of the primary state the snapshot is known to hold (see ReadModelHealth.dataAgeMs). */
+  private dataAsOf: number | undefined;
   /** Failed polls in a row. */
   private failures = 0;
   private troubleSince = 0;
   private logged: { at: number; kind: string; gapMs: number } | undefined;
-  /** performance.now() at the start of the last poll that left the snapshot current. */
+  /** performance.now() at the start of the last poll that confirmed the snapshot current (postponed nothing). */
   private currentAsOf: number | undefined;
   private readonly firstSnapshotWaiters = new Set<() => void>();
   /** Whether the last poll reached the database. */
@@ -118,18 +141,25 @@ export class ReadModel {
   trouble: DatabaseTrouble | undefined;
 
   constructor(
-    db: Db | DeadlinePool,
+    db: Db | DeadlinePool | ReadSourcePicker,
     private readonly options: ReadModelOptions,
   ) {
-    this.pool = db instanceof DeadlinePool ? db : new DeadlinePool(db.$client, options.deadlines ?? DEFAULT_DEADLINES);
+    if (db instanceof DeadlinePool) this.sources = new SingleSource(db);
+    else if ("choose" in db) this.sources = db;
+    else this.sources = new SingleSource(new DeadlinePool(db.$client, options.deadlines ?? DEFAULT_DEADLINES));
   }
 
   health(): ReadModelHealth {
+    const now = performance.now();
+    const current = this.snapshot !== undefined && this.currentAsOf !== undefined;
     return {
       snapshotLoaded: this.snapshot !== undefined,
       databaseReachable: this.databaseReachable,
       trouble: this.trouble,
-      snapshotAgeMs: this.snapshot && this.currentAsOf !== undefined ? performance.now() - this.currentAsOf : undefined,
+      snapshotAgeMs: current ? now - this.currentAsOf! : undefined,
+      dataAgeMs: current && this.dataAsOf !== undefined ? now - this.dataAsOf : undefined,
+      replicaLagMs: current && this.dataAsOf !== undefined ? Math.max(0, this.currentAsOf! - this.dataAsOf) : undefined,
+      readSource: this.servedFrom,
     };
   }
 
@@ -160,7 +190,8 @@ export class ReadModel {
   private async askDependencyOrder(snapshot: Snapshot, key: string, type: string, name: string): Promise<DependencyOrder> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), PLAN_TIMEOUT_MS)));
-    const order = await Promise.race([probeDependencyOrder(this.pool, type, name).catch(() => undefined), timeout]);
+    const pool = this.pool;
+    const order = pool ? await Promise.race([probeDependencyOrder(pool, type, name).catch(() => undefined), timeout]) : undefined;
     clearTimeout(timer);
     if (order !== undefined && snapshot === this.snapshot) {
       if (this.dependencyPlans.size >= MAX_REMEMBERED_PLANS) this.dependencyPlans.clear();
@@ -234,27 +265,52 @@ export class ReadModel {
   private async poll(): Promise<void> {
     const started = performance.now();
     try {
+      const source = await this.sources.choose();
+      this.readFrom(source);
       const { clock, updateTimes } = await this.readUpdateTimes();
       const stale = this.staleSources(updateTimes, clock);
       const replan = stale.length === 0 && (await this.plansChanged());
       if (stale.length > 0 || !this.snapshot || replan) await this.reload(stale, clock, updateTimes);
-      this.succeeded(started);
+      this.succeeded();
+      // A postponed table may hold a change the snapshot lacks: the data is confirmed
+      // current only by a poll that postponed nothing (the next one, at the latest).
+      if (this.postponed.size === 0) this.confirmed(started, source);
     } catch (error) {
       this.failed(error);
     }
   }
 
-  private succeeded(started: number): void {
+  /** Points this poll at `source`; another server's UPDATE_TIME says nothing of ours, so all is read again. */
+  private readFrom(source: ReadSourceChoice): void {
+    this.pool = source.pool;
+    if (source.name === this.reading) return;
+    this.reading = source.name;
+    this.tables.clear();
+    this.postponed.clear();
+  }
+
+  /**
+   * The snapshot now holds all `source` held when the poll began. A server only moves
+   * forward, so what an earlier poll of the same one established still holds.
+   */
+  private confirmed(started: number, source: ReadSourceChoice): void {
+    this.currentAsOf = started;
+    const asOf = source.holdsPrimaryAsOf;
+    if (source.name !== this.servedFrom) this.dataAsOf = asOf;
+    else if (asOf !== undefined) this.dataAsOf = Math.max(asOf, this.dataAsOf ?? asOf);
+    this.servedFrom = source.name;
+  }
+
+  private succeeded(): void {
     if (this.failures > 0) this.options.onRecovered?.({ attempts: this.failures, troubleMs: performance.now() - this.troubleSince });
     this.failures = 0;
     this.logged = undefined;
     this.databaseReachable = true;
     this.trouble = undefined;
-    this.currentAsOf = started;
   }
 
   private failed(error: unknown): void {
-    const trouble = classifyDatabaseError(error, this.pool.address);
+    const trouble = classifyDatabaseError(error, this.pool?.address);
     if (this.failures === 0) this.troubleSince = performance.now();
     this.failures++;
     this.databaseReachable = trouble.unexpected;
@@ -279,20 +335,21 @@ export class ReadModel {
     const now = performance.now();
     if (!this.snapshot || now - this.plansCheckedAt < PLAN_RECHECK_MS) return false;
     this.plansCheckedAt = now;
-    const plans = await probePlans(this.pool);
+    const plans = await probePlans(this.pool!);
     const current = this.snapshot.plans;
     return (Object.keys(plans) as (keyof ScanPlans)[]).some((k) => plans[k] !== current[k]);
   }
 
   /** The database clock and the tables' UPDATE_TIME; a database without the tables is not an aurweb database. */
   private async readUpdateTimes(): Promise<{ clock: string; updateTimes: Map<string, string | null> }> {
-    const rows = await this.pool.query<{ clock: string }>("SELECT DATE_FORMAT(NOW(), '%Y-%m-%d %H:%i:%s') AS clock");
+    const pool = this.pool!;
+    const rows = await pool.query<{ clock: string }>("SELECT DATE_FORMAT(NOW(), '%Y-%m-%d %H:%i:%s') AS clock");
     const { sql: text, params } = new MySqlDialect().sqlToQuery(
       sql`SELECT TABLE_NAME AS name, DATE_FORMAT(UPDATE_TIME, '%Y-%m-%d %H:%i:%s') AS updateTime
           FROM information_schema.TABLES
           WHERE TABLE_SCHEMA = DATABASE() AND ${inArray(sql`TABLE_NAME`, [...WATCHED_TABLES])}`,
     );
-    const tables = await this.pool.query<{ name: string; updateTime: string | null }>(text, params);
+    const tables = await pool.query<{ name: string; updateTime: string | null }>(text, params);
     const updateTimes = new Map(tables.map((t) => [t.name, t.updateTime]));
     const missing = WATCHED_TABLES.filter((table) => !updateTimes.has(table));
     if (missing.length > 0) throw new MissingTablesError(missing);
@@ -361,14 +418,15 @@ export class ReadModel {
     const started = performance.now();
     const names = this.rows ? sources : (Object.keys(SOURCES) as SourceName[]);
     const previousRows = this.rows;
-    const rows = await loadSources(this.pool, names, previousRows);
+    const pool = this.pool!;
+    const rows = await loadSources(pool, names, previousRows);
     if (names.length > 0 && this.snapshot && previousRows && this.patchInPlace(this.snapshot, names, previousRows, rows)) {
       this.keepRows(rows, this.snapshot);
       this.recordRead(names, clock, updateTimes);
       this.options.onRefresh?.({ sources: names, durationMs: performance.now() - started });
       return;
     }
-    const plans = await probePlans(this.pool);
+    const plans = await probePlans(pool);
     this.plansCheckedAt = performance.now();
     if (this.snapshot) {
       for (const listener of this.rebuildListeners) listener();
