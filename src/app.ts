@@ -18,7 +18,8 @@ import { legacySiteRoutes } from "./routes/legacy-site.js";
 import { openApiRoutes } from "./routes/openapi.js";
 import { rpcV5Routes } from "./routes/rpc-v5.js";
 import { metricsRoutes } from "./routes/metrics.js";
-import { DatabaseRateLimitStore, RateLimiter, type RateLimitStore } from "./rpc/rate-limit.js";
+import { RateLimiter, type RateLimitStore } from "./rpc/rate-limit.js";
+import { DatabaseRateLimitStore } from "./rpc/rate-limit-table.js";
 import { RowEncoder } from "./rpc/rows.js";
 
 export interface CreateAppOptions {
@@ -71,7 +72,13 @@ export function createApp(options: CreateAppOptions): App {
     readModel,
     rateLimiter: new RateLimiter(
       options.rateLimitStore ?? new DatabaseRateLimitStore(db.pool, { timeoutMs: config.RATE_LIMIT_TIMEOUT_MS }),
-      { limit: config.RATE_LIMIT_REQUESTS, windowSeconds: config.RATE_LIMIT_WINDOW },
+      {
+        limit: config.RATE_LIMIT_REQUESTS,
+        windowSeconds: config.RATE_LIMIT_WINDOW,
+        flushMs: config.RATE_LIMIT_FLUSH_MS,
+        timeoutMs: config.RATE_LIMIT_TIMEOUT_MS,
+      },
+      clock.now,
       options.logger,
     ),
     encoder,

@@ -50,7 +50,8 @@ function answerFrom(c: Context<AppEnv>, params: RpcParams, snapshot: Snapshot, a
       { realIp: requestHeader(c, "x-real-ip"), forwardedFor: requestHeader(c, "x-forwarded-for") },
       deps.config.TRUSTED_PROXIES,
     );
-    return waitWithinDeadline(c, deps.rateLimiter.isLimited(address, Math.floor(deps.clock.now() / 1000)));
+    const limited = deps.rateLimiter.isLimited(address);
+    return typeof limited === "boolean" ? limited : waitWithinDeadline(c, limited);
   };
   const ifNoneMatch = requestHeader(c, "if-none-match");
   const maxResults = deps.config.MAX_RPC_RESULTS;
