@@ -8,8 +8,9 @@
  * (the new addresses of a moment share one read), then decides on its own: exactly, for
  * the requests it answers. Every RATE_LIMIT_FLUSH_MS it adds its counts to the store in
  * one batch and reads back the totals, which bring in what other processes (and PHP)
- * counted. Across processes the limit can therefore be passed by what one address gets
- * answered by each process within one flush interval; the store's counts trail the
+ * counted. Another process's counts reach this one within two intervals (its flush, then
+ * this one's), so across processes one address can get answered beyond the limit at most
+ * what all processes answer of it in two flush intervals; the store's counts trail the
  * requests answered by at most one interval, and the pending counts are written on
  * shutdown.
  */
