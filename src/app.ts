@@ -9,7 +9,7 @@ import type { AppDeps, AppEnv, Clock } from "./app-env.js";
 import { queryDeadlines, type Config } from "./config.js";
 import type { Database } from "./db/client.js";
 import { silentLogger, type Logger } from "./http/logging.js";
-import { createMetrics, databasePools, type Metrics } from "./http/metrics.js";
+import { createMetrics, databasePools, registerRateLimitMetrics, type Metrics } from "./http/metrics.js";
 import { observeRequests, type AppFetch } from "./http/observe.js";
 import { Deadlines, RequestTimeout, timeoutResponse } from "./http/timeout.js";
 import { ReadModel } from "./readmodel/store.js";
@@ -86,6 +86,7 @@ export function createApp(options: CreateAppOptions): App {
   };
 
   const metrics = options.metrics ?? createMetrics({ pools: databasePools(db) });
+  registerRateLimitMetrics(metrics.registry, () => deps.rateLimiter.storeStatements);
 
   // Hono's default router ends up as its trie router here: RegExpRouter refuses a static
   // `/rpc/docs` beside `/rpc/:version{v[0-9]+}/...`. Over this handful of routes
