@@ -97,7 +97,10 @@ export class RateLimiter {
   ) {
     this.deadline = new StoreDeadline(policy.timeoutMs);
     if (this.enabled) {
-      this.timer = setInterval(() => void this.flush(), policy.flushMs);
+      // A tick while a slow store still has the last flush is skipped, not queued.
+      this.timer = setInterval(() => {
+        if (!this.flushing) void this.flush();
+      }, policy.flushMs);
       // Counts still pending at exit are written by stop(), which a clean shutdown calls.
       this.timer.unref();
     }
@@ -177,17 +180,22 @@ export class RateLimiter {
     else this.readInFlight = false;
   }
 
-  /** Adds the pending counts to the store and reads back the totals; one flush at a time. */
+  /**
+   * Adds what was counted until now to the store and reads back the totals: after the
+   * flush already running, if any, since that one may have started before the last count.
+   */
   flush(): Promise<void> {
-    this.flushing ??= this.write().finally(() => (this.flushing = undefined));
-    return this.flushing;
+    const flushing: Promise<void> = (this.flushing ?? Promise.resolve()).then(() => this.write());
+    const settled = flushing.finally(() => {
+      if (this.flushing === settled) this.flushing = undefined;
+    });
+    this.flushing = settled;
+    return settled;
   }
 
   /** Stops flushing, and writes what is still pending (on shutdown). */
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await this.flush();
-    // Requests counted while that flush ran.
     await this.flush();
   }
 
