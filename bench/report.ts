@@ -8,6 +8,7 @@
 import { availableParallelism, cpus, loadavg } from "node:os";
 import type { ChangeCost, DatabaseUse, UpdateCost } from "./freshness-cost.js";
 import type { LoadResult } from "./load.js";
+import type { LimitedCell } from "./rate-limit-cells.js";
 import type { Memory } from "./server-process.js";
 
 interface Target {
@@ -21,6 +22,9 @@ interface Target {
 /** Targets apply at this many connections; the other level is there to show the trend. */
 export const TARGET_CONNECTIONS = 50;
 const PEAK_RSS_TARGET_MB = 500;
+
+/** With the rate limit on at its default, either store, at 50 connections: this share of the limit-off requests/s. */
+export const LIMIT_ON_RATIO = 0.85;
 
 const INFO_P99_MS = 15;
 const SEARCH_P99_MS = 150;
@@ -56,6 +60,8 @@ export interface Cell {
   db?: DatabaseUse;
   /** Problems found in the subject's answers before the load; empty when they were right. */
   answerProblems: string[];
+  /** The same requests right after, with the rate limit on at its default (at 50 connections). */
+  limitOn?: { table: LimitedCell; redis: LimitedCell };
 }
 
 function describeTarget(target: Target | undefined): string {
@@ -80,6 +86,49 @@ function shortfalls(cell: Cell): string[] {
   if (target.requestsPerSec !== undefined && load.requestsPerSec < target.requestsPerSec) misses.push("throughput");
   if (load.p99Ms > target.maxP99Ms) misses.push("p99");
   return misses;
+}
+
+/** What misses the limit-on target in a cell; empty when it meets it. */
+function limitOnShortfalls(cell: Cell): string[] {
+  if (!cell.limitOn) return [];
+  const misses: string[] = [];
+  for (const [store, limited] of [["table", cell.limitOn.table], ["Redis", cell.limitOn.redis]] as const) {
+    if (limited.load.errors > 0 || limited.load.wrong > 0) misses.push(`${store}: errors or wrong answers`);
+    if (limited.load.requestsPerSec < LIMIT_ON_RATIO * cell.load.requestsPerSec) misses.push(`${store}: throughput`);
+  }
+  return misses;
+}
+
+function limitOnTable(cells: Cell[]): string {
+  const rows = cells.filter((cell) => cell.limitOn);
+  if (rows.length === 0) return "";
+  const header = [
+    `Rate limit on at its default (RATE_LIMIT_REQUESTS=4000 a day per address), ${TARGET_CONNECTIONS} connections, each cell right ` +
+      "after the limit-off one; store statements/s (table) and commands/s (Redis) from the service's own counter:",
+    "",
+    "| request | limit off req/s | table req/s | × off | p99 ms | statements/s | Redis req/s | × off | p99 ms | commands/s | target | result |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+  ];
+  const lines = rows.map((cell) => {
+    const { table, redis } = cell.limitOn!;
+    const off = cell.load.requestsPerSec;
+    const misses = limitOnShortfalls(cell);
+    return `| ${[
+      cell.subject,
+      number(off),
+      number(table.load.requestsPerSec),
+      number(table.load.requestsPerSec / off, 2),
+      table.load.p99Ms,
+      number(table.storeStatementsPerSec),
+      number(redis.load.requestsPerSec),
+      number(redis.load.requestsPerSec / off, 2),
+      redis.load.p99Ms,
+      number(redis.storeStatementsPerSec),
+      `≥ ${LIMIT_ON_RATIO} × off`,
+      misses.length > 0 ? `FAIL (${misses.join(", ")})` : "PASS",
+    ].join(" | ")} |`;
+  });
+  return ["", ...header, ...lines].join("\n");
 }
 
 function verdict(cell: Cell): string {
@@ -149,6 +198,7 @@ const perSecond = (amount: number, use: DatabaseUse) => amount / use.seconds;
 export function runReport(run: Run): string {
   const { cells, memory, freshness } = run;
   const missed = cells.filter((cell) => shortfalls(cell).length > 0).map((cell) => `${cell.subject} at ${cell.connections} connections`);
+  missed.push(...cells.filter((cell) => limitOnShortfalls(cell).length > 0).map((cell) => `${cell.subject} with the rate limit on`));
   const rssMet = memory.peakRssMb <= PEAK_RSS_TARGET_MB;
   if (!rssMet) missed.push("peak RSS");
   const loaded = cells.flatMap((cell) => (cell.db ? [cell.db] : []));
@@ -158,6 +208,7 @@ export function runReport(run: Run): string {
       `Service start-up (process start to listening): ${(run.startupMs / 1000).toFixed(1)} s.`,
     "",
     resultsTable(cells),
+    limitOnTable(cells),
     "",
     `Service memory (${memory.processes} process${memory.processes > 1 ? "es: the cluster primary and its workers" : ""}): ` +
       `peak RSS (VmHWM) of the largest over the whole run, the package uploads included, ${memory.peakRssMb.toFixed(0)} MB ` +

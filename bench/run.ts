@@ -20,7 +20,10 @@
  * process, the load generator (wrk, load.ts) in a third. Every answer is checked against
  * the database (verify.ts) before any load, and every answer under load against the
  * verified one (status, ETag, length). Each cell of the table is a 1 s warm-up and then
- * 5 s of load, at 10 and at 50 connections.
+ * 5 s of load, at 10 and at 50 connections. Every request carries a client address from
+ * a large pool (X-Real-IP, as nginx sends it); at 50 connections each request is also
+ * measured against two services with the rate limit on at its default, counting in the
+ * table and in Redis (rate-limit-cells.ts).
  */
 import { existsSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -34,8 +37,9 @@ import { parseCommandLine, UsageError } from "../tools/cli/args.js";
 import { CeilingBracket, FULL_CELLS, QUICK_CELLS, warmAndLoad, type CellTiming } from "./cells.js";
 import { floorReport, measureFloor } from "./floor.js";
 import { checkLoadGenerator, load, recordAnswer, type ReferenceAnswer } from "./load.js";
-import { machineLine, ratioTarget, runReport, type Cell, type Run } from "./report.js";
+import { machineLine, ratioTarget, runReport, TARGET_CONNECTIONS, type Cell, type Run } from "./report.js";
 import { bulkInfo, mixSubjects, readQueryFile, relationSearches, type Subject } from "./requests.js";
+import { ADDRESS_POOL, measureLimited, startLimitedServices, type LimitedServices } from "./rate-limit-cells.js";
 import { startServerProcess, type ServerProcess } from "./server-process.js";
 import { verifyAnswer } from "./verify.js";
 
@@ -43,6 +47,8 @@ const QUERY_FILE = BENCH_QUERIES;
 /** What `npm start` runs, once `npm run build` (run first by the bench) has compiled it. */
 const SERVICE_MAIN = new URL("../dist/src/main.js", import.meta.url).pathname;
 const CEILING_MAIN = new URL("./ceiling.ts", import.meta.url).pathname;
+/** The Redis the rate-limit cells count in; only keys of the bench's address pool are touched. */
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
 
 const USAGE = `usage: npm run bench -- [--mix | --floor | --quick] [--scale <n>] [--reload]
 
@@ -102,10 +108,11 @@ async function main(): Promise<void> {
   const ceilingProcess = await startServerProcess("ceiling", ["--import", "tsx", CEILING_MAIN], {}, 30_000);
   const ceiling = await CeilingBracket.start(ceilingProcess.url, log, timing);
   let service: ServerProcess | undefined;
+  let limited: LimitedServices | undefined;
   try {
     log(
-      "the service runs with RATE_LIMIT_REQUESTS=0: the legacy per-IP limit (4,000 requests per day by default) " +
-        "would refuse a single-address load generator after 4,000 requests",
+      `every request carries one of ${ADDRESS_POOL.toLocaleString("en-US")} client addresses in X-Real-IP; the main service runs ` +
+        "with RATE_LIMIT_REQUESTS=0, two more with the limit at its default (table, Redis) for the limit-on columns",
     );
     service = await startServerProcess(
       "service",
@@ -114,6 +121,7 @@ async function main(): Promise<void> {
       600_000,
     );
     log(`service started in ${(service.startupMs / 1000).toFixed(1)} s on ${database.packages.toLocaleString("en-US")} packages`);
+    limited = await startLimitedServices(SERVICE_MAIN, { DATABASE_URL: database.url, PORT: "0", HOST: "127.0.0.1" }, connection, REDIS_URL);
 
     const answers = await checkAnswers(connection, service, subjects);
     if (values.floor) {
@@ -123,7 +131,7 @@ async function main(): Promise<void> {
       console.log(`\n${machineLine({ loadAverageAtStart, ...FULL_CELLS })}\n${floorReport(cells)}`);
       return;
     }
-    const cells = await runCells(watch, service, ceiling, subjects, answers, connectionCounts, timing);
+    const cells = await runCells(watch, service, limited, ceiling, subjects, answers, connectionCounts, timing);
     if (service.failure) throw new Error(service.failure);
     const freshness = values.quick ? undefined : await measureFreshness(watch, connection, service, subjects, answers);
     const memory = await service.memory();
@@ -141,6 +149,7 @@ async function main(): Promise<void> {
     console.log(`\n${report}`);
   } finally {
     await service?.stop();
+    await limited?.stop();
     await ceilingProcess.stop();
     await tap.close();
     await connection.end();
@@ -212,6 +221,7 @@ async function checkAnswers(connection: mysql.Connection, service: ServerProcess
 async function runCells(
   watch: DatabaseWatch,
   service: ServerProcess,
+  limited: LimitedServices,
   ceiling: CeilingBracket,
   subjects: Subject[],
   answers: Map<string, CheckedAnswers>,
@@ -225,11 +235,22 @@ async function runCells(
       if (service.failure) throw new Error(service.failure);
       const { problems, references } = answers.get(subject.name)!;
       const { result: measured, ceilingRps } = await ceiling.around(connections, () =>
-        watch.during(() => warmAndLoad((options) => load(service.url, references, options), connections, timing)),
+        watch.during(() => warmAndLoad((options) => load(service.url, references, { ...options, addresses: ADDRESS_POOL }), connections, timing)),
       );
       const { result, use } = measured;
       log(`${subject.name}, ${connections} connections: ${result.requestsPerSec.toFixed(0)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`);
-      cells.push({ subject: subject.name, connections, load: result, ceilingRps, db: use, answerProblems: problems });
+      // Right after the limit-off cell, so that the three are paired.
+      const limitOn =
+        connections === TARGET_CONNECTIONS
+          ? { table: await measureLimited(limited.table, references, connections, timing), redis: await measureLimited(limited.redis, references, connections, timing) }
+          : undefined;
+      if (limitOn) {
+        log(
+          `  limit on: table ${limitOn.table.load.requestsPerSec.toFixed(0)} req/s (${limitOn.table.storeStatementsPerSec.toFixed(0)} statements/s), ` +
+            `Redis ${limitOn.redis.load.requestsPerSec.toFixed(0)} req/s (${limitOn.redis.storeStatementsPerSec.toFixed(0)} commands/s)`,
+        );
+      }
+      cells.push({ subject: subject.name, connections, load: result, ceilingRps, db: use, answerProblems: problems, limitOn });
     }
   }
   const ceilingRows = connectionCounts.map((connections) => {

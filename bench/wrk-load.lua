@@ -7,6 +7,10 @@
 --   path, status, name of the ETag header as the server spelled it ("" if none), ETag, body length
 --   and, for a POST, the form it sends (percent-encoded, so without tabs)
 --
+-- With a second argument n > 0, every request carries an X-Real-IP drawn at random from n
+-- addresses (10.0.0.0 onwards), as nginx in front names the client: the rate limit then
+-- counts a large pool of clients, as in production.
+--
 -- wrk does not say which request an answer belongs to, so an answer is matched by its ETag
 -- (an MD5 of its body) against all the references of the file. For a single path that is
 -- exact; for a mix it proves each answer is one of the answers recorded for the mix.
@@ -22,14 +26,31 @@ local etag_header
 -- ETag ("" when the server sends none) -> { status, length }
 local expected = {}
 
+local addresses = {}
+-- Per request: the text before and after the address, or the whole request in [1].
+local parts = {}
+local PLACEHOLDER = "\1address\1"
+
 function init(args)
+  local pool = tonumber(args[2] or "0")
+  for i = 0, pool - 1 do
+    addresses[#addresses + 1] = string.format("10.%d.%d.%d", math.floor(i / 65536) % 256, math.floor(i / 256) % 256, i % 256)
+  end
+  math.randomseed(os.time())
   for line in io.lines(args[1]) do
     local path, status, header, etag, length, form = line:match("^([^\t]*)\t(%d+)\t([^\t]*)\t([^\t]*)\t(%d+)\t?([^\t]*)$")
     if not path then error("bad reference line: " .. line:sub(1, 200)) end
+    local headers = {}
+    if pool > 0 then headers["X-Real-IP"] = PLACEHOLDER end
     if form ~= "" then
-      requests[#requests + 1] = wrk.format("POST", path, { ["Content-Type"] = "application/x-www-form-urlencoded" }, form)
+      headers["Content-Type"] = "application/x-www-form-urlencoded"
+      requests[#requests + 1] = wrk.format("POST", path, headers, form)
     else
-      requests[#requests + 1] = wrk.format("GET", path)
+      requests[#requests + 1] = wrk.format("GET", path, headers)
+    end
+    if pool > 0 then
+      local at = requests[#requests]:find(PLACEHOLDER, 1, true)
+      parts[#requests] = { requests[#requests]:sub(1, at - 1), requests[#requests]:sub(at + #PLACEHOLDER) }
     end
     if header ~= "" then etag_header = header end
     expected[etag] = { status = tonumber(status), length = tonumber(length) }
@@ -39,6 +60,8 @@ end
 
 function request()
   next_request = next_request % #requests + 1
+  local split = parts[next_request]
+  if split then return split[1] .. addresses[math.random(#addresses)] .. split[2] end
   return requests[next_request]
 end
 

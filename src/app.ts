@@ -10,7 +10,7 @@ import { queryDeadlines, type Config } from "./config.js";
 import type { Database } from "./db/client.js";
 import { ReplicaSources } from "./db/read-sources.js";
 import { silentLogger, type Logger } from "./log.js";
-import { createMetrics, databasePools, type Metrics } from "./http/metrics.js";
+import { createMetrics, databasePools, registerRateLimitMetrics, type Metrics } from "./http/metrics.js";
 import { observeRequests, type AppFetch } from "./http/observe.js";
 import { Deadlines, RequestTimeout, timeoutResponse } from "./http/timeout.js";
 import { ReadModel } from "./readmodel/store.js";
@@ -22,7 +22,8 @@ import { metricsRoutes } from "./routes/metrics.js";
 import { currentProfile } from "./rpc/current.js";
 import { legacyProfile } from "./rpc/legacy.js";
 import type { RpcProfile } from "./rpc/profile.js";
-import { DatabaseRateLimitStore, RateLimiter, type RateLimitStore } from "./rpc/rate-limit.js";
+import { RateLimiter, type RateLimitStore } from "./rpc/rate-limit.js";
+import { DatabaseRateLimitStore } from "./rpc/rate-limit-table.js";
 import { RowEncoder } from "./rpc/rows.js";
 
 export interface CreateAppOptions {
@@ -85,7 +86,13 @@ export function createApp(options: CreateAppOptions): App {
     readModel,
     rateLimiter: new RateLimiter(
       options.rateLimitStore ?? new DatabaseRateLimitStore(db.pool, { timeoutMs: config.RATE_LIMIT_TIMEOUT_MS }),
-      { limit: config.RATE_LIMIT_REQUESTS, windowSeconds: config.RATE_LIMIT_WINDOW },
+      {
+        limit: config.RATE_LIMIT_REQUESTS,
+        windowSeconds: config.RATE_LIMIT_WINDOW,
+        flushMs: config.RATE_LIMIT_FLUSH_MS,
+        timeoutMs: config.RATE_LIMIT_TIMEOUT_MS,
+      },
+      clock.now,
       options.logger,
     ),
     profile: rpcProfile(config, encoder),
@@ -94,6 +101,7 @@ export function createApp(options: CreateAppOptions): App {
 
   const metrics = options.metrics ?? createMetrics({ pools: databasePools(db) });
   metrics.watchReadModel(() => readModel.health(), replicas && (() => replicas.replicaStates()));
+  registerRateLimitMetrics(metrics.registry, () => deps.rateLimiter.storeStatements);
 
   // Hono's default router ends up as its trie router here: RegExpRouter refuses a static
   // `/rpc/docs` beside `/rpc/:version{v[0-9]+}/...`. Over this handful of routes

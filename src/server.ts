@@ -142,9 +142,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       logger.warn({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, "shutdown deadline passed; closing the remaining connections");
       server.closeAllConnections();
     }
-    // Ending a pool waits for the queries on it, and one may outlive its request (a
-    // timed-out one, or one cut off above). Past the deadline it is left to the exit.
-    const resources = Promise.all([app.deps.readModel.stop().then(() => database.close()), redis?.quit()]);
+    // The rate-limit counts of the last flush interval go to the store before its
+    // connections close. Ending a pool waits for the queries on it, and one may outlive
+    // its request (a timed-out one, or one cut off above). Past the deadline it is left
+    // to the exit.
+    const resources = Promise.all([app.deps.readModel.stop(), app.deps.rateLimiter.stop()]).then(() =>
+      Promise.all([database.close(), redis?.quit()]),
+    );
     if (!(await settlesWithin(resources, Math.max(deadline - Date.now(), CLOSE_GRACE_MS)))) {
       logger.warn("database or Redis connections still busy; leaving them to the exit");
     }

@@ -1,6 +1,7 @@
 /**
  * Prometheus metrics: requests and latency by RPC type and status, rate-limited
- * requests, and the database pools' connections in use and waiting.
+ * requests, the rate limit's statements to its store, and the database pools'
+ * connections in use and waiting.
  *
  * Each app has its own registry (several apps live in one test process). Under the
  * cluster the workers' registries are summed by the primary (cluster.ts), which is
@@ -136,6 +137,22 @@ function readModelGauges(registry: Registry, health: () => ReadModelHealth, repl
     collect() {
       this.reset();
       for (const r of replicas()) this.set({ replica: r.name }, r.reachable ? 1 : 0);
+    },
+  });
+}
+
+/**
+ * aurweb_rate_limit_store_statements_total: what the rate limit sends its store
+ * (statements to MariaDB, or commands and scripts to Redis), read from `sent` when scraped.
+ */
+export function registerRateLimitMetrics(registry: Registry, sent: () => number): void {
+  new Counter({
+    name: "aurweb_rate_limit_store_statements_total",
+    help: "Statements (or Redis commands) the rate limit sent its store.",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(sent());
     },
   });
 }

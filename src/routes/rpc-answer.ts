@@ -47,7 +47,8 @@ function answerFrom(c: Context<AppEnv>, params: RpcParams, snapshot: Snapshot, p
       { realIp: requestHeader(c, "x-real-ip"), forwardedFor: requestHeader(c, "x-forwarded-for") },
       deps.config.TRUSTED_PROXIES,
     );
-    return waitWithinDeadline(c, deps.rateLimiter.isLimited(address, Math.floor(deps.clock.now() / 1000)));
+    const limited = deps.rateLimiter.isLimited(address);
+    return typeof limited === "boolean" ? limited : waitWithinDeadline(c, limited);
   };
   const response = deps.profile.answer(params, {
     snapshot,

@@ -1,224 +1,280 @@
 /**
- * The legacy rate limit, sharing the ApiRateLimit table with the PHP site: a window
- * starts with an address's first request, every request in it counts (limited ones
- * too), windows older than the window length are deleted, and a request is refused
- * once the count exceeds the limit.
+ * The legacy rate limit, counted in each process's memory and shared through a store
+ * (the ApiRateLimit table beside the PHP site, or Redis beside today's aurweb): a window
+ * starts with an address's first request, every request in it counts (limited ones too),
+ * and a request is refused once the count exceeds the limit.
+ *
+ * A process reads an address's count from the store on the address's first request
+ * (the new addresses of a moment share one read), then decides on its own: exactly, for
+ * the requests it answers. Every RATE_LIMIT_FLUSH_MS it adds its counts to the store in
+ * one batch and reads back the totals, which bring in what other processes (and PHP)
+ * counted. Another process's counts reach this one within two intervals (its flush, then
+ * this one's), so across processes one address can get answered beyond the limit at most
+ * what all processes answer of it in two flush intervals; the store's counts trail the
+ * requests answered by at most one interval, and the pending counts are written on
+ * shutdown.
  */
-import type { Pool as CorePool, PoolConnection, ResultSetHeader } from "mysql2";
-import type { Pool } from "mysql2/promise";
 import type { Logger } from "../log.js";
-import { TimeLimit, type Watch } from "../deadline-timer.js";
+import type { TimeLimit } from "../deadline-timer.js";
+import { storeTimeLimit } from "./store-time-limit.js";
 
-/** A rate-limit store did not answer within RATE_LIMIT_TIMEOUT_MS. */
-export class RateLimitStoreTimeout extends Error {
-  constructor(timeoutMs: number) {
-    super(`the rate-limit store did not answer within ${timeoutMs} ms`);
-    this.name = "RateLimitStoreTimeout";
-  }
+/** What the store holds for one address. */
+export interface StoredWindow {
+  /** When the window started, in seconds since the epoch. */
+  start: number;
+  requests: number;
 }
 
-/**
- * How long a rate-limit check may wait for its store. Every request with the limit on
- * waits for the store, so the waits share one timer (deadline-timer.ts).
- */
-export function storeTimeLimit(timeoutMs: number): TimeLimit {
-  return new TimeLimit(timeoutMs, () => new RateLimitStoreTimeout(timeoutMs));
+/** Requests of one address to add to its window, which started at `start`. */
+export interface PendingCount {
+  ip: string;
+  requests: number;
+  start: number;
 }
 
 export interface RateLimitStore {
+  /** The stored window of each of `ips` that has one, over or not. */
+  read(ips: string[]): Promise<Map<string, StoredWindow>>;
   /**
-   * Counts one request from `ip` at `now` (seconds) and returns the count in its window;
-   * rejects once the store has not answered within its deadline.
+   * Adds the counts, each to its address's window or, where that is over (it started
+   * before `now - windowSeconds`) or missing, as a new window; resolves once they are
+   * written, with the totals it could read back. Rejects only when nothing was written.
    */
-  hit(ip: string, now: number, windowSeconds: number): Promise<number>;
-}
-
-/** ER_STATEMENT_TIMEOUT: MariaDB gave the statement up at max_statement_time. */
-const STATEMENT_TIMEOUT = 1969;
-/** ER_LOCK_DEADLOCK: InnoDB rolled the statement back; running it again is safe. */
-const DEADLOCK = 1213;
-/** Runs of a counting statement InnoDB chose as a deadlock's victim. */
-const COUNT_ATTEMPTS = 3;
-/**
- * How long after the deadline a connection may still bring the server's own timeout
- * back before it is taken for lost and closed; at least a second, so that a busy server
- * does not cost the pool its connections.
- */
-const LOST_CONNECTION_MS = 1000;
-
-export interface DatabaseRateLimitStoreOptions {
-  /** How long a request may wait for the database (RATE_LIMIT_TIMEOUT_MS). */
-  timeoutMs: number;
-}
-
-/**
- * The count is one statement, so concurrent requests, from any number of processes or
- * the PHP site, each see their own count: the upsert starts a new window when the old
- * one is over (as the legacy deletion would have) and hands back the new count through
- * LAST_INSERT_ID(expr), which the server returns as the statement's insert id. A row
- * that is new returns 0 there (the table has no auto-increment column), and counts 1.
- *
- * Old windows of other addresses are still deleted as the legacy code did, by the next
- * request, beside the count rather than before it; while one deletion runs, requests do
- * not start another, which would find nothing more to delete.
- *
- * MariaDB abandons each statement after the deadline (max_statement_time), so a lock
- * wait ends on the server and the connection comes back; a connection that does not
- * answer a while after that (the network, not the server) is closed, so the pool never
- * holds it for good.
- */
-export class DatabaseRateLimitStore implements RateLimitStore {
-  private readonly pool: CorePool;
-  private readonly deadline: TimeLimit;
-  private readonly countSql: string;
-  private readonly deleteSql: string;
-  private deleting: Promise<void> | undefined;
-
-  constructor(pool: Pool, options: DatabaseRateLimitStoreOptions) {
-    this.pool = pool.pool;
-    this.deadline = storeTimeLimit(options.timeoutMs);
-    const limitStatement = `SET STATEMENT max_statement_time = ${(options.timeoutMs / 1000).toFixed(3)} FOR `;
-    // Requests is assigned before WindowStart: MariaDB evaluates the assignments in
-    // order, and the test of the window must see its old start.
-    this.countSql =
-      limitStatement +
-      "INSERT INTO ApiRateLimit (IP, Requests, WindowStart) VALUES (?, 1, ?) ON DUPLICATE KEY UPDATE " +
-      "Requests = LAST_INSERT_ID(IF(WindowStart < ?, 1, Requests + 1)), " +
-      "WindowStart = IF(WindowStart < ?, ?, WindowStart)";
-    this.deleteSql = `${limitStatement}DELETE FROM ApiRateLimit WHERE WindowStart < ?`;
-  }
-
-  hit(ip: string, now: number, windowSeconds: number): Promise<number> {
-    const oldest = now - windowSeconds;
-    const counted = this.count([ip, now, oldest, oldest, now], COUNT_ATTEMPTS);
-    if (this.deleting) return counted;
-    const deleting = this.run(this.deleteSql, [oldest]).then(
-      () => {},
-      () => {},
-    );
-    this.deleting = deleting;
-    void deleting.then(() => {
-      if (this.deleting === deleting) this.deleting = undefined;
-    });
-    return Promise.all([counted, deleting]).then(([count]) => count);
-  }
-
-  private count(values: unknown[], attempts: number): Promise<number> {
-    return this.run(this.countSql, values).then(
-      (result) => Number(result.insertId) || 1,
-      (error: unknown) => {
-        if (attempts > 1 && (error as { errno?: number }).errno === DEADLOCK) return this.count(values, attempts - 1);
-        throw error;
-      },
-    );
-  }
-
-  /** One statement on a connection of its own, within the deadline. */
-  private run(sql: string, values: unknown[]): Promise<ResultSetHeader> {
-    return new Promise((resolve, reject) => {
-      let running: PoolConnection | undefined;
-      let expired = false;
-      let grace: Watch | undefined;
-      const watch = this.deadline.watch(() => {
-        expired = true;
-        reject(new RateLimitStoreTimeout(this.deadline.timeoutMs));
-        if (running) {
-          const connection = running;
-          grace = this.deadline.watch(() => connection.destroy(), Math.max(this.deadline.timeoutMs, LOST_CONNECTION_MS));
-        }
-      });
-      this.pool.getConnection((error, connection) => {
-        if (error) {
-          this.deadline.cancel(watch);
-          reject(error);
-          return;
-        }
-        // Too late: the request went on without us.
-        if (expired) return connection.release();
-        running = connection;
-        connection.query<ResultSetHeader>({ sql, values }, (error, result) => {
-          this.deadline.cancel(watch);
-          if (grace) this.deadline.cancel(grace);
-          // A no-op on a connection the grace deadline destroyed.
-          connection.release();
-          if (error?.errno === STATEMENT_TIMEOUT) reject(new RateLimitStoreTimeout(this.deadline.timeoutMs));
-          else if (error) reject(error);
-          else resolve(result);
-        });
-      });
-    });
-  }
+  add(counts: PendingCount[], now: number, windowSeconds: number): Promise<Map<string, StoredWindow>>;
+  /** Deletes the windows that are over, where the store does not expire them by itself. */
+  expire(now: number, windowSeconds: number): Promise<void>;
+  /** Statements (or commands) sent so far. */
+  readonly statements: number;
 }
 
 export interface RateLimitPolicy {
   limit: number;
   windowSeconds: number;
+  /** How often the counts go to the store (RATE_LIMIT_FLUSH_MS). */
+  flushMs: number;
+  /** How long a request waits for an address's first read (RATE_LIMIT_TIMEOUT_MS). */
+  timeoutMs: number;
+}
+
+/** Most addresses in one statement or script. */
+const BATCH = 500;
+
+/** What this process knows of one address. */
+interface Address {
+  /** The window's start, seconds. */
+  start: number;
+  /** The store's count when last read. */
+  known: number;
+  /** Counted here, being written. */
+  sending: number;
+  /** Counted here since. */
+  pending: number;
+  /** Until the first read has come back (or given up). */
+  reading?: Promise<void>;
 }
 
 /**
- * Counts requests in the store and refuses those over the limit. When the store fails
- * or does not answer in time, requests are let through: serving from memory while the
- * database is away matters more than counting. That is one log line when the store
- * stops answering and one when it is back, whatever the number of requests between;
- * meanwhile one request at a time asks the store whether it is back, and the others
- * pass without waiting for it.
+ * When the store fails or does not answer in time, the process keeps counting in memory
+ * and requests are not held up: serving matters more than sharing the count. That is one
+ * log line when the store stops answering and one when it is back; counts that could not
+ * be written are written by a later flush.
  */
 export class RateLimiter {
+  private readonly addresses = new Map<string, Address>();
+  /** Addresses waiting for the next read, with what to do once it is back. */
+  private toRead = new Map<string, () => void>();
+  private readInFlight = false;
+  private readonly deadline: TimeLimit;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
   /** Since when the store has been failing, or undefined while it answers. */
   private failingSince: number | undefined;
-  private probing = false;
-  private uncounted = 0;
 
   constructor(
     private readonly store: RateLimitStore,
     private readonly policy: RateLimitPolicy,
+    private readonly now: () => number = () => Date.now(),
     private readonly logger?: Pick<Logger, "warn" | "info">,
-  ) {}
+  ) {
+    this.deadline = storeTimeLimit(policy.timeoutMs);
+    if (this.enabled) {
+      // A tick while a slow store still has the last flush is skipped, not queued.
+      this.timer = setInterval(() => {
+        if (!this.flushing) void this.flush();
+      }, policy.flushMs);
+      // Counts still pending at exit are written by stop(), which a clean shutdown calls.
+      this.timer.unref();
+    }
+  }
 
   get enabled(): boolean {
     return this.policy.limit > 0;
   }
 
-  /** True when `ip` is over the limit; never rejects. */
-  isLimited(ip: string, nowSeconds: number): Promise<boolean> {
-    if (!this.enabled) return Promise.resolve(false);
-    const probe = this.failingSince !== undefined;
-    if (probe) {
-      if (this.probing) {
-        this.uncounted++;
-        return Promise.resolve(false);
-      }
-      this.probing = true;
+  /** Statements (or commands) sent to the store so far. */
+  get storeStatements(): number {
+    return this.store.statements;
+  }
+
+  /** Counts a request of `ip`; true when it is over the limit. A promise only for an address this process has not seen. */
+  isLimited(ip: string): boolean | Promise<boolean> {
+    if (!this.enabled) return false;
+    const address = this.addresses.get(ip);
+    if (!address) return this.firstRequest(ip);
+    if (address.reading) return address.reading.then(() => this.count(address));
+    return this.count(address);
+  }
+
+  private count(address: Address): boolean {
+    const now = this.seconds();
+    if (address.start < now - this.policy.windowSeconds) {
+      // The window is over: what was counted in it no longer matters.
+      address.start = now;
+      address.known = 0;
+      address.pending = 0;
     }
-    return this.store.hit(ip, nowSeconds, this.policy.windowSeconds).then(
-      (count) => {
-        if (probe) this.recovered();
-        return count > this.policy.limit;
-      },
-      (error: unknown) => {
-        if (probe) this.probing = false;
-        this.failed(error);
-        return false;
-      },
-    );
+    address.pending++;
+    return address.known + address.sending + address.pending > this.policy.limit;
+  }
+
+  private firstRequest(ip: string): Promise<boolean> {
+    const address: Address = { start: this.seconds(), known: 0, sending: 0, pending: 0 };
+    address.reading = new Promise<void>((resolve) => this.toRead.set(ip, resolve)).then(() => {
+      address.reading = undefined;
+    });
+    this.addresses.set(ip, address);
+    if (!this.readInFlight) this.readSoon();
+    return address.reading.then(() => this.count(address));
+  }
+
+  /** Reads the addresses that arrived in this turn of the event loop, together. */
+  private readSoon(): void {
+    this.readInFlight = true;
+    setImmediate(() => void this.readBatch());
+  }
+
+  private async readBatch(): Promise<void> {
+    const batch = this.toRead;
+    this.toRead = new Map();
+    const ips = [...batch.keys()];
+    const reads = [];
+    for (let i = 0; i < ips.length; i += BATCH) reads.push(this.store.read(ips.slice(i, i + BATCH)));
+    try {
+      const found = await this.deadline.within(Promise.all(reads));
+      this.succeeded();
+      const now = this.seconds();
+      for (const stored of found) {
+        for (const [ip, window] of stored) {
+          const address = this.addresses.get(ip);
+          if (address && window.start >= now - this.policy.windowSeconds) {
+            address.start = window.start;
+            address.known = window.requests;
+          }
+        }
+      }
+    } catch (error) {
+      // Counted from nothing here; the next flush brings the store's count back.
+      this.failed(error);
+    }
+    for (const resolve of batch.values()) resolve();
+    if (this.toRead.size > 0) this.readSoon();
+    else this.readInFlight = false;
+  }
+
+  /**
+   * Adds what was counted until now to the store and reads back the totals: after the
+   * flush already running, if any, since that one may have started before the last count.
+   */
+  flush(): Promise<void> {
+    const flushing: Promise<void> = (this.flushing ?? Promise.resolve()).then(() => this.write());
+    const settled = flushing.finally(() => {
+      if (this.flushing === settled) this.flushing = undefined;
+    });
+    this.flushing = settled;
+    return settled;
+  }
+
+  /** Stops flushing, and writes what is still pending (on shutdown). */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+
+  /** Drops what this process counted and knew, so that the store is read again: after the store was emptied by hand. */
+  forget(): void {
+    this.addresses.clear();
+  }
+
+  private async write(): Promise<void> {
+    const now = this.seconds();
+    const oldest = now - this.policy.windowSeconds;
+    const counts: PendingCount[] = [];
+    for (const [ip, address] of this.addresses) {
+      if (address.pending > 0) {
+        address.sending = address.pending;
+        address.pending = 0;
+        counts.push({ ip, requests: address.sending, start: address.start });
+      } else if (address.start < oldest && !address.reading && address.sending === 0) {
+        // Idle for a whole window: its next request reads the store again.
+        this.addresses.delete(ip);
+      }
+    }
+    if (counts.length === 0) return;
+    let failure: unknown;
+    try {
+      await this.store.expire(now, this.policy.windowSeconds);
+    } catch (error) {
+      failure = error;
+    }
+    for (let i = 0; i < counts.length; i += BATCH) {
+      const batch = counts.slice(i, i + BATCH);
+      try {
+        this.settle(batch, await this.store.add(batch, now, this.policy.windowSeconds));
+      } catch (error) {
+        failure = error;
+        // Not written: counted again with the next flush.
+        for (const { ip } of batch) {
+          const address = this.addresses.get(ip);
+          if (address) {
+            address.pending += address.sending;
+            address.sending = 0;
+          }
+        }
+      }
+    }
+    if (failure === undefined) this.succeeded();
+    else this.failed(failure);
+  }
+
+  private settle(batch: PendingCount[], totals: Map<string, StoredWindow>): void {
+    const now = this.seconds();
+    for (const { ip } of batch) {
+      const address = this.addresses.get(ip);
+      if (!address) continue;
+      const total = totals.get(ip);
+      if (!total) address.known += address.sending;
+      else if (total.start >= now - this.policy.windowSeconds) {
+        address.start = total.start;
+        address.known = total.requests;
+      } else address.known = 0;
+      address.sending = 0;
+    }
+  }
+
+  private seconds(): number {
+    return Math.floor(this.now() / 1000);
   }
 
   private failed(error: unknown): void {
-    this.uncounted++;
     if (this.failingSince !== undefined) return;
     this.failingSince = Date.now();
     const reason = error instanceof Error ? error.message : String(error);
-    this.logger?.warn({ err: reason }, "rate-limit store unavailable; letting requests through uncounted");
+    this.logger?.warn({ err: reason }, "rate-limit store unavailable; counting in this process only");
   }
 
-  private recovered(): void {
-    this.probing = false;
+  private succeeded(): void {
     if (this.failingSince === undefined) return;
-    this.logger?.info(
-      { uncountedRequests: this.uncounted, unavailableMs: Date.now() - this.failingSince },
-      "rate-limit store available again; counting requests",
-    );
+    this.logger?.info({ unavailableMs: Date.now() - this.failingSince }, "rate-limit store available again; sharing counts");
     this.failingSince = undefined;
-    this.uncounted = 0;
   }
 }

@@ -72,6 +72,7 @@ describe("an address from a trusted proxy that is not one, end to end", () => {
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) statuses.push((await app.request("/rpc/?v=5&type=info&arg=x", { headers: { "X-Real-IP": tooLong } })).status);
     expect(statuses).toEqual([200, 200, 429]);
+    await app.deps.rateLimiter.flush();
     const connection = await mysql.createConnection(scratch.url);
     try {
       const [rows] = await connection.query("SELECT IP, Requests FROM ApiRateLimit");

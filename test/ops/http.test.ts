@@ -112,7 +112,8 @@ describe("operations endpoints and request observation", () => {
 
   it("answers a request that outlasts REQUEST_TIMEOUT_MS with a JSON 503", async () => {
     // A rate-limit store that never answers stands in for a database that hangs.
-    const hanging: RateLimitStore = { hit: () => new Promise<number>(() => {}) };
+    const never = () => new Promise<never>(() => {});
+    const hanging: RateLimitStore = { read: never, add: never, expire: never, statements: 0 };
     const { app, lines } = await appFor({ config: { RATE_LIMIT_REQUESTS: 10, REQUEST_TIMEOUT_MS: 100 }, rateLimitStore: hanging });
     const started = Date.now();
     const response = await get(app, "/rpc/?v=5&type=info&arg=a");

@@ -49,6 +49,7 @@ describe("read replicas", () => {
         // The primary has no packages: a result can only come from the replica.
         expect(await response.json()).toMatchObject({ resultcount: 1, results: [{ Name: "python3-actdiag" }] });
       }
+      await app.deps.rateLimiter.flush();
       expect(await rateLimitRows(primary.url)).toBe(3);
       expect(await rateLimitRows(replica.url)).toBe(0);
 

@@ -1,10 +1,11 @@
 /**
  * The legacy rate limit (AurJSON::check_ratelimit), which the service shares with the PHP
  * site through the ApiRateLimit table: a row per address (IP, Requests, WindowStart);
- * each request first deletes the windows that started more than the window length ago,
- * then counts itself (a new row starts a window); past the limit the answer is 429
- * "Rate limit reached". A limit of 0 turns it off. Requests refused by validation never
- * reach the count. Here: 3 requests per 60 seconds.
+ * windows that started more than the window length ago are deleted, and every request
+ * counts (a new row starts a window); past the limit the answer is 429 "Rate limit
+ * reached". A limit of 0 turns it off. Requests refused by validation never reach the
+ * count. Here: 3 requests per 60 seconds. The service writes its counts once per flush
+ * interval; `rows()` flushes first, as the interval passing would.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { rawRequest } from "../../support/http.js";
@@ -36,10 +37,16 @@ afterAll(async () => {
   await world?.close();
 });
 beforeEach(async () => {
+  await world.service.app.deps.rateLimiter.flush();
   await sqlQuery(world.db.url, "DELETE FROM ApiRateLimit");
+  world.service.app.deps.rateLimiter.forget();
 });
 
-const rows = () => sqlQuery<RateRow>(world.db.url, "SELECT IP, Requests, WindowStart FROM ApiRateLimit ORDER BY IP");
+const flush = () => world.service.app.deps.rateLimiter.flush();
+const rows = async () => {
+  await flush();
+  return sqlQuery<RateRow>(world.db.url, "SELECT IP, Requests, WindowStart FROM ApiRateLimit ORDER BY IP");
+};
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 const insertRow = (ip: string, requests: number, windowStart: number) =>
   sqlQuery(world.db.url, "INSERT INTO ApiRateLimit (IP, Requests, WindowStart) VALUES (?, ?, ?)", [ip, requests, windowStart]);
@@ -64,8 +71,17 @@ describe("counting", () => {
   it("is checked before If-None-Match", async () => {
     const etag = (await world.get(INFO)).headers.etag!;
     expect((await world.get(INFO, { "If-None-Match": etag })).status).toBe(304);
-    await sqlQuery(world.db.url, "UPDATE ApiRateLimit SET Requests = ? WHERE IP = '127.0.0.1'", [LIMIT]);
-    expect((await world.get(INFO, { "If-None-Match": etag })).status).toBe(429);
+    await insertRow("203.0.113.20", LIMIT, nowSeconds());
+    expect((await world.get(INFO, { "If-None-Match": etag, "X-Real-IP": "203.0.113.20" })).status).toBe(429);
+  });
+
+  it("counts written by others (PHP, other processes) come back with the next flush", async () => {
+    expect((await world.get(INFO)).status).toBe(200);
+    await flush();
+    await sqlQuery(world.db.url, "UPDATE ApiRateLimit SET Requests = Requests + ? WHERE IP = '127.0.0.1'", [LIMIT]);
+    expect((await world.get(INFO)).status).toBe(200);
+    await flush();
+    expect((await world.get(INFO)).status).toBe(429);
   });
 
   it("a row holds the address, the number of requests (refused ones too) and when its window started", async () => {
@@ -88,7 +104,7 @@ describe("counting", () => {
 });
 
 describe("windows", () => {
-  it("windows older than the window length are deleted by the next request, whoever sends it", async () => {
+  it("windows older than the window length are deleted by the next flush, whoever sends the counts", async () => {
     const now = nowSeconds();
     await insertRow("198.51.100.9", 99, now - WINDOW - 60);
     await insertRow("198.51.100.10", 1, now - 10);
@@ -166,6 +182,7 @@ describe("the address that is counted", () => {
     const direct = await world.startAnother({ RATE_LIMIT_REQUESTS: LIMIT, RATE_LIMIT_WINDOW: WINDOW, TRUSTED_PROXIES: ["10.1.1.1"] });
     await rawRequest(direct.url, "GET", INFO, { "X-Forwarded-For": "203.0.113.8" });
     await rawRequest(direct.url, "GET", INFO, { "X-Real-IP": "203.0.113.9", "X-Forwarded-For": "203.0.113.8" });
+    await direct.app.deps.rateLimiter.flush();
     expect(await rows()).toMatchObject([{ IP: "127.0.0.1", Requests: 2 }]);
   });
 });
