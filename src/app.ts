@@ -28,7 +28,7 @@ export interface CreateAppOptions {
   db: Database;
   config: Config;
   clock?: Clock;
-  /** Defaults to a read model over `db`; pass one to share it or to control refreshes. */
+  /** Defaults to a read model over `db`; pass one to share it or to control refreshes (built with the profile's `unpackagedBases`). */
   readModel?: ReadModel;
   rateLimitStore?: RateLimitStore;
   onError?: (error: unknown) => void;
@@ -50,10 +50,12 @@ export function createApp(options: CreateAppOptions): App {
   const { db, config } = options;
   const clock = options.clock ?? { now: () => Date.now() };
   const encoder = new RowEncoder(config.SNAPSHOT_URI);
+  const profile = rpcProfile(config, encoder);
   const readModel =
     options.readModel ??
     new ReadModel(db.readDb, {
       refreshIntervalMs: config.REFRESH_INTERVAL_MS,
+      unpackagedBases: profile.unpackagedBases,
       onError: options.onError,
       onRefresh: ({ sources, durationMs }) =>
         (options.logger ?? silentLogger).info({ sources, durationMs: Math.round(durationMs) }, "package data reloaded"),
@@ -76,7 +78,7 @@ export function createApp(options: CreateAppOptions): App {
       { limit: config.RATE_LIMIT_REQUESTS, windowSeconds: config.RATE_LIMIT_WINDOW },
       options.logger,
     ),
-    profile: rpcProfile(config, encoder),
+    profile,
     deadlines: new Deadlines(config.REQUEST_TIMEOUT_MS),
   };
 
