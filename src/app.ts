@@ -30,7 +30,7 @@ export interface CreateAppOptions {
   db: Database;
   config: Config;
   clock?: Clock;
-  /** Defaults to a read model over `db`; pass one to share it or to control refreshes. */
+  /** Defaults to a read model over `db`; pass one to share it or to control refreshes (built with the profile's `unpackagedBases`). */
   readModel?: ReadModel;
   rateLimitStore?: RateLimitStore;
   onError?: (error: unknown) => void;
@@ -63,10 +63,12 @@ export function createApp(options: CreateAppOptions): App {
           fallbackToPrimary: config.REPLICA_FALLBACK_TO_PRIMARY,
           onSwitch: (from, to, reason) => logger.warn({ from, to, reason }, "package data read from another server"),
         });
+  const profile = rpcProfile(config, encoder);
   const readModel =
     options.readModel ??
     new ReadModel(replicas ?? db.readDb, {
       refreshIntervalMs: config.REFRESH_INTERVAL_MS,
+      unpackagedBases: profile.unpackagedBases,
       onError: options.onError,
       onRefresh: ({ sources, durationMs }) =>
         (options.logger ?? silentLogger).info({ sources, durationMs: Math.round(durationMs) }, "package data reloaded"),
@@ -95,7 +97,7 @@ export function createApp(options: CreateAppOptions): App {
       clock.now,
       options.logger,
     ),
-    profile: rpcProfile(config, encoder),
+    profile,
     deadlines: new Deadlines(config.REQUEST_TIMEOUT_MS),
   };
 

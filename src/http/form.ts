@@ -22,10 +22,10 @@ function mediaType(c: Context): string {
 
 const FORM = "application/x-www-form-urlencoded";
 
-/** The form fields of a URL-encoded body, or null when the body is not a form. */
-export async function readForm(c: Context<AppEnv>): Promise<PhpArray | null> {
+/** A URL-encoded body as PHP-style bytes (one char per byte), or null when the body is not a form. */
+export async function readFormText(c: Context<AppEnv>): Promise<string | null> {
   if (mediaType(c) !== FORM) return null;
-  return parseQueryString((await readBody(c, MAX_BODY_BYTES)).toString("latin1"), Infinity);
+  return (await readBody(c, MAX_BODY_BYTES)).toString("latin1");
 }
 
 /** What a path-style POST sent: a JSON value, the fields of a form, or nothing the RPC reads. */

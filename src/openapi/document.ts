@@ -9,6 +9,7 @@ import {
   infoBody,
   infoResponse,
   infoResult,
+  opensearchResponse,
   searchBody,
   searchField,
   searchResponse,
@@ -48,12 +49,24 @@ export function openApiDocument(): object {
           summary: "Legacy interface: all parameters in the query string",
           parameters: [
             queryParam("v", "API version, 1 to 5.", { type: "integer" }),
-            queryParam("type", "info, multiinfo, search, msearch, suggest or suggest-pkgbase."),
+            queryParam(
+              "type",
+              "info, multiinfo, search, msearch, suggest, suggest-pkgbase, or opensearch-suggest and opensearch-suggest-pkgbase (browser search boxes: `[arg, [names]]` as `application/x-suggestions+json`).",
+            ),
             queryParam("arg", "The argument (`arg[]`, repeated, for several packages)."),
             byParam,
             callback,
           ],
-          responses: answers("SearchResponse", "Search, info or error answer depending on `type`."),
+          responses: {
+            ...answers("SearchResponse", "Search, info or error answer depending on `type`."),
+            "200": {
+              description: "Search, info, suggestions or error answer depending on `type`.",
+              content: {
+                "application/json": { schema: { oneOf: [ref("SearchResponse"), ref("InfoResponse"), ref("Suggestions"), ref("Error")] } },
+                "application/x-suggestions+json": { schema: ref("OpenSearchSuggestions") },
+              },
+            },
+          },
         },
       },
       "/rpc/v5/info/{arg}": {
@@ -88,6 +101,20 @@ export function openApiDocument(): object {
       "/rpc/v5/suggest-pkgbase/{arg}": {
         get: { summary: "Package base names starting with arg", parameters: [pathArg("Name prefix.")], responses: { "200": { description: "Names.", content: json("Suggestions") } } },
       },
+      "/rpc/v5/opensearch-suggest/{arg}": {
+        get: {
+          summary: "OpenSearch suggestions: package names starting with arg",
+          parameters: [pathArg("Name prefix.")],
+          responses: { "200": { description: "The argument and the names.", content: { "application/x-suggestions+json": { schema: ref("OpenSearchSuggestions") } } } },
+        },
+      },
+      "/rpc/v5/opensearch-suggest-pkgbase/{arg}": {
+        get: {
+          summary: "OpenSearch suggestions: package base names starting with arg",
+          parameters: [pathArg("Name prefix.")],
+          responses: { "200": { description: "The argument and the names.", content: { "application/x-suggestions+json": { schema: ref("OpenSearchSuggestions") } } } },
+        },
+      },
     },
     components: {
       schemas: {
@@ -99,6 +126,7 @@ export function openApiDocument(): object {
         InfoResponse: schema(infoResponse),
         SearchResponse: schema(searchResponse),
         Suggestions: schema(suggestResponse),
+        OpenSearchSuggestions: schema(opensearchResponse),
         Error: schema(errorResponse),
       },
     },

@@ -8,7 +8,7 @@ import { listsByOwner, NONE, shareEqualLists, sortedLinks } from "./owner-lists.
 import { sameBase, samePackage } from "./reuse.js";
 import { byId } from "./row-order.js";
 import { sortInSteps, STEP, type Steps } from "./steps.js";
-import type { Package, PackageBase, UserRow } from "./types.js";
+import type { Package, PackageBase, UnpackagedBases, UserRow } from "./types.js";
 
 export interface Users {
   count: number;
@@ -38,6 +38,7 @@ export function* makeBases(
   usernames: ReadonlyMap<number, string>,
   foldKeyword: (keyword: string) => string,
   previous: readonly PackageBase[],
+  unpackaged: UnpackagedBases,
 ): Steps<Map<number, PackageBase>> {
   const byFoldedKeyword = (a: string, b: string) => compareFolded(foldKeyword(a), foldKeyword(b));
   const keywordsOf = yield* listsByOwner(rows.keywords, byFoldedKeyword);
@@ -70,7 +71,7 @@ export function* makeBases(
       submitterUID: b.submitterUID,
       maintainer: b.maintainerUID === null ? null : (usernames.get(b.maintainerUID) ?? null),
       submitter: b.submitterUID === null ? null : (usernames.get(b.submitterUID) ?? null),
-      visible: b.packagerUID !== null,
+      visible: b.packagerUID !== null || unpackaged === "shown",
       keywords: keywordsOf.get(b.id) ?? NONE,
       comaintainers: comaintainersOf.get(b.id) ?? NONE,
       pendingRequests: pendingRequestsOf.get(b.id) ?? 0,

@@ -15,7 +15,7 @@ import { byFoldedName, byId, ScanOrders } from "./row-order.js";
 import { sortedNamesInSteps, type SortedNames } from "./sorted-names.js";
 import { filterInSteps, mapInSteps, sortInSteps, STEP, type Steps } from "./steps.js";
 import { TrigramIndex } from "./text-index.js";
-import type { DeclarationTables, Package, PackageBase, ScanPlans } from "./types.js";
+import type { DeclarationTables, Package, PackageBase, ScanPlans, UnpackagedBases } from "./types.js";
 
 /** Everything a snapshot holds (see snapshot.ts for what each is for). */
 export interface SnapshotParts {
@@ -47,7 +47,12 @@ export interface SnapshotParts {
   baseNames: SortedNames;
 }
 
-export function* buildSnapshotParts(rows: SourceRows, plans: ScanPlans, reuse: Reuse | undefined): Steps<SnapshotParts> {
+export function* buildSnapshotParts(
+  rows: SourceRows,
+  plans: ScanPlans,
+  reuse: Reuse | undefined,
+  unpackaged: UnpackagedBases,
+): Steps<SnapshotParts> {
   const users = yield* indexUsers(rows.users);
   // Keywords repeat across bases (the loader interns them): each is folded once.
   const folds = new Map<string, string>();
@@ -56,7 +61,7 @@ export function* buildSnapshotParts(rows: SourceRows, plans: ScanPlans, reuse: R
     if (folded === undefined) folds.set(keyword, (folded = fold(keyword)));
     return folded;
   };
-  const basesById = yield* makeBases(rows, users.usernamesById, foldKeyword, reuse?.bases ?? []);
+  const basesById = yield* makeBases(rows, users.usernamesById, foldKeyword, reuse?.bases ?? [], unpackaged);
   const bases = yield* sortInSteps([...basesById.values()], byId);
   const declarationTables = yield* declarationTablesOf(rows, reuse?.tables);
   const { packages, packagesById, packagesByName } = yield* makePackages(rows, basesById, reuse?.packagesById);

@@ -24,6 +24,7 @@ import type {
   PackageBase,
   ScanOrder,
   ScanPlans,
+  UnpackagedBases,
   UserRow,
 } from "./types.js";
 
@@ -92,8 +93,8 @@ export class Snapshot {
    * The steps that build a snapshot of `rows` with every index ready (see steps.ts), taking
    * over from the previous snapshot what `reuse` offers.
    */
-  static *build(rows: SourceRows, plans: ScanPlans, reuse?: Reuse): Steps<Snapshot> {
-    return new Snapshot(yield* buildSnapshotParts(rows, plans, reuse));
+  static *build(rows: SourceRows, plans: ScanPlans, reuse?: Reuse, unpackaged: UnpackagedBases = "hidden"): Steps<Snapshot> {
+    return new Snapshot(yield* buildSnapshotParts(rows, plans, reuse, unpackaged));
   }
 
   /** Visible packages in the order a plan driven by the given index walks them. */

@@ -31,7 +31,7 @@ import { probeDependencyOrder, probePlans } from "./plan.js";
 import { dependencySearchOrder } from "./row-order.js";
 import { Snapshot } from "./snapshot.js";
 import { runAtOnce, runInSlices, type Slices } from "./steps.js";
-import type { DependencyOrder, NamedLink, ScanPlans } from "./types.js";
+import type { DependencyOrder, NamedLink, ScanPlans, UnpackagedBases } from "./types.js";
 
 /** Dependency-search plans remembered per snapshot; more distinct names than this start over. */
 const MAX_REMEMBERED_PLANS = 10_000;
@@ -50,6 +50,8 @@ const LOG_REPEAT_MAX_MS = 300_000;
 
 interface ReadModelOptions {
   refreshIntervalMs: number;
+  /** Bases without a packager: "hidden" (the default, aurweb 5.0.0) or "shown" (see UnpackagedBases). */
+  unpackagedBases?: UnpackagedBases;
   /** A fault of the program while loading (not of the database), with its stack; told with the same backoff. */
   onError?: (error: unknown) => void;
   onRefresh?: (info: RefreshInfo) => void;
@@ -434,7 +436,7 @@ export class ReadModel {
       await fullCollection();
     }
     const reuse = this.snapshot?.reusable();
-    const build = Snapshot.build(rows, plans, reuse);
+    const build = Snapshot.build(rows, plans, reuse, this.options.unpackagedBases);
     // The first snapshot is built in one go: nothing is served before it exists. Later
     // ones are built between requests, which the previous snapshot answers meanwhile.
     const snapshot = this.snapshot ? await runInSlices(build, this.options.rebuildSlices ?? REBUILD_SLICES) : runAtOnce(build);

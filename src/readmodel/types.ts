@@ -56,12 +56,20 @@ export interface BaseRow {
   submitterUID: number | null;
 }
 
+/**
+ * What a snapshot does with a base nobody has packaged yet (PackagerUID NULL, say after its
+ * packager's account was deleted): aurweb 5.0.0 hid such bases from every query, today's
+ * aurweb shows them (since 2023). The one rule of visibility: every lookup of a snapshot
+ * finds only visible bases and their packages.
+ */
+export type UnpackagedBases = "hidden" | "shown";
+
 export interface PackageBase extends BaseRow {
   nameFold: string;
   /** Username of the maintainer, null for orphans. */
   maintainer: string | null;
   submitter: string | null;
-  /** The legacy RPC hides bases that nobody has packaged yet. */
+  /** In the snapshot's lookups: see UnpackagedBases. */
   visible: boolean;
   /** Ascending by collation, as `ORDER BY Keyword` returns them. */
   keywords: readonly string[];

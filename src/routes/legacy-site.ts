@@ -9,9 +9,9 @@ import type { MaybePromise } from "../maybe-promise.js";
 import { RPC_DOCS_PAGE } from "../pages/docs.js";
 import { notFoundPage, PHP_FILE_NOT_FOUND } from "../pages/not-found.js";
 import { BodyError } from "../http/read-body.js";
-import { readForm } from "../http/form.js";
-import { MAX_INPUT_VARS, parseQueryString, type PhpArray } from "../php/query-string.js";
-import { paramsFrom } from "../rpc/params.js";
+import { readFormText } from "../http/form.js";
+import { MAX_INPUT_VARS, parseQueryString } from "../php/query-string.js";
+import { formArguments, paramsFrom, type RpcParams } from "../rpc/params.js";
 import { pageHeaders } from "../rpc/respond.js";
 import { answerRpc, bodyRefused, send } from "./rpc-answer.js";
 
@@ -38,12 +38,13 @@ export function legacySiteRoutes(): Hono<AppEnv> {
     const answeredByPhp = c.req.method === "GET";
     const phpRules = answeredByPhp && deps.profile.keepsPhpRules;
     const values = parseQueryString(target.query, phpRules ? MAX_INPUT_VARS : Infinity);
-    if (answeredByPhp) return rpcScript(c, values, phpRules);
+    if (answeredByPhp) return rpcScript(c, paramsFrom(values), false, phpRules);
     if (c.req.method !== "POST") return send(c, { status: 405, headers: pageHeaders(), body: "" });
-    return readForm(c).then(
+    return readFormText(c).then(
       (form) => {
-        if (form) for (const [key, value] of form.entries) values.set(key, value);
-        return rpcScript(c, values, false);
+        if (form === null) return rpcScript(c, paramsFrom(values), true, false);
+        for (const [key, value] of parseQueryString(form, Infinity).entries) values.set(key, value);
+        return rpcScript(c, paramsFrom(values, formArguments(form)), true, false);
       },
       (error: unknown) => {
         if (error instanceof BodyError) return bodyRefused(c, error);
@@ -55,9 +56,8 @@ export function legacySiteRoutes(): Hono<AppEnv> {
   return app;
 }
 
-/** rpc.php: its documentation where the profile shows it (no `type`), the answer otherwise. */
-function rpcScript(c: Context<AppEnv>, values: PhpArray, phpRules: boolean): MaybePromise<Response> {
-  const params = paramsFrom(values);
-  if (c.env.deps.profile.showsDocs(params)) return send(c, { status: 200, headers: pageHeaders(), body: RPC_DOCS_PAGE });
+/** rpc.php: its documentation where the profile shows it, the answer otherwise. */
+function rpcScript(c: Context<AppEnv>, params: RpcParams, posted: boolean, phpRules: boolean): MaybePromise<Response> {
+  if (c.env.deps.profile.showsDocs(params, posted)) return send(c, { status: 200, headers: pageHeaders(), body: RPC_DOCS_PAGE });
   return answerRpc(c, params, phpRules);
 }

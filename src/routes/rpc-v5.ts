@@ -10,11 +10,12 @@ import type { AppEnv } from "../app-env.js";
 import { BodyError } from "../http/read-body.js";
 import { parseQueryString, PhpArray, urlDecode } from "../php/query-string.js";
 import { readPostBody } from "../http/form.js";
-import { paramsFrom } from "../rpc/params.js";
+import { OPENSEARCH_TYPES, paramsFrom } from "../rpc/params.js";
 import { infoBody, searchBody } from "../rpc/schemas.js";
 import { answerRpc, bodyRefused, refuse } from "./rpc-answer.js";
 
 const VERSION = ":version{v[0-9]+}";
+const SUGGEST_TYPES = ["suggest", "suggest-pkgbase", ...OPENSEARCH_TYPES];
 
 /** A path segment as PHP-style bytes (percent escapes decoded; `+` stays a plus). */
 function pathArgument(c: Context, index: number): string {
@@ -41,8 +42,11 @@ function bytes(s: string): string {
   return Buffer.from(s, "utf8").toString("latin1");
 }
 
+/** A field of the wrong type: aurweb's message for it (see schemas.ts); the issues otherwise. */
 function describeIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
+  const first = error.issues[0];
+  if (first?.code === "invalid_type" && first.path.length === 1) return first.message;
+  return `Invalid request body: ${error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ")}`;
 }
 
 /**
@@ -63,7 +67,7 @@ async function readBody<T extends z.ZodType>(
       return null;
     }
     const parsed = schema.safeParse(body.json);
-    if (!parsed.success) return refuse(c, 400, `Invalid request body: ${describeIssues(parsed.error)}`);
+    if (!parsed.success) return refuse(c, 400, describeIssues(parsed.error));
     apply(parsed.data);
     return null;
   } catch (error) {
@@ -84,7 +88,7 @@ export function rpcV5Routes(): Hono<AppEnv> {
   app.post(`/rpc/${VERSION}/info`, async (c) => {
     const values = baseValues(c, "info");
     const refused = await readBody(c, values, infoBody, (body) => {
-      if (body.arg !== undefined) values.set("arg", list((Array.isArray(body.arg) ? body.arg : [body.arg]).map(bytes)));
+      if (body.arg !== undefined) values.set("arg", list(body.arg.map(bytes)));
     });
     return refused ?? answerRpc(c, paramsFrom(values));
   });
@@ -104,7 +108,7 @@ export function rpcV5Routes(): Hono<AppEnv> {
     return refused ?? answerRpc(c, paramsFrom(values));
   });
 
-  for (const type of ["suggest", "suggest-pkgbase"]) {
+  for (const type of SUGGEST_TYPES) {
     app.get(`/rpc/${VERSION}/${type}/:arg`, (c) => {
       const values = baseValues(c, type);
       values.set("arg", pathArgument(c, 3));
@@ -113,7 +117,7 @@ export function rpcV5Routes(): Hono<AppEnv> {
   }
 
   // `GET /rpc/v5/info?arg[]=...`, `/rpc/v5/search?arg=...&by=...`, `/rpc/v5/suggest?arg=...`
-  for (const type of ["info", "search", "suggest", "suggest-pkgbase"]) {
+  for (const type of ["info", "search", ...SUGGEST_TYPES]) {
     app.get(`/rpc/${VERSION}/${type}`, (c) => answerRpc(c, paramsFrom(baseValues(c, type))));
   }
 

@@ -15,12 +15,12 @@ import type { Package } from "../readmodel/types.js";
 import { encodeCurrent, PythonFloat, type CurrentJson } from "./current-json.js";
 import { isCallbackName, wrapInCallback } from "./jsonp.js";
 import * as lookup from "./lookup.js";
-import { DEPENDENCY_FIELDS, SEARCH_FIELDS, text, type RpcParams } from "./params.js";
-import { md5, trimIfNoneMatch, type Body, type RpcResponse } from "./respond.js";
+import { DEPENDENCY_FIELDS, OPENSEARCH_TYPES, SEARCH_FIELDS, text, type RpcParams } from "./params.js";
+import { md5, OPENSEARCH_TYPE, trimIfNoneMatch, type Body, type RpcResponse } from "./respond.js";
 import type { AnswerContext, RpcProfile } from "./profile.js";
 import { declarationFields, formatSnapshotUri } from "./rows.js";
 
-const TYPES = ["info", "multiinfo", "search", "msearch", "suggest", "suggest-pkgbase"];
+const TYPES: readonly string[] = ["info", "multiinfo", "search", "msearch", "suggest", "suggest-pkgbase", ...OPENSEARCH_TYPES];
 
 /** What the current profile is built with, once at start. */
 export interface CurrentSettings {
@@ -35,8 +35,10 @@ export function currentProfile({ snapshotUri, maxResults }: CurrentSettings): Rp
   return {
     // Today's aurweb reads every parameter and allows MAX_RPC_RESULTS results.
     keepsPhpRules: false,
-    // Today's aurweb shows its documentation only when neither a type nor a version is given.
-    showsDocs: (params) => params.values.get("type") === undefined && params.values.get("v") === undefined,
+    // Today's aurweb dropped the packager condition from every query.
+    unpackagedBases: "shown",
+    // Today's aurweb shows its documentation to a GET without parameters only.
+    showsDocs: (params, posted) => !posted && params.values.size === 0,
     answer: (params, ctx) =>
       answerCurrent(params, { snapshot: ctx.snapshot, snapshotUri, maxResults, rateLimited: ctx.rateLimited, ifNoneMatch: ctx.ifNoneMatch }),
     refusalBody: (message) => encodeCurrent(errorObject(5, message)),
@@ -77,7 +79,7 @@ function answer(params: RpcParams, ctx: CurrentContext, rawVersion: string | und
   const type = single(values.get("type"));
 
   const by = single(values.get("by")) ?? "name-desc";
-  const args = argumentList(values.get("arg"));
+  const args = params.formArgs ?? argumentList(values.get("arg"));
   let data: CurrentJson;
   try {
     if (rawVersion === undefined) throw new RpcError("Please specify an API version.");
@@ -93,15 +95,22 @@ function answer(params: RpcParams, ctx: CurrentContext, rawVersion: string | und
 
   const body = encodeCurrent(data);
   const etag = md5(body);
-  const callback = single(values.get("callback"));
-  if (callback !== undefined && !isCallbackName(callback)) {
-    return response(400, encodeCurrent(errorObject(version, "Invalid callback name.")));
+  // An empty callback is none; a bad one gets an error without an ETag, with status 200.
+  const callback = single(values.get("callback")) || undefined;
+  if (callback !== undefined && !isCallbackName(callback)) return response(200, encodeCurrent(errorObject(version, "Invalid callback name.")));
+  // The OpenSearch answer has its own media type and, as where it comes from, no JSONP.
+  if (type !== undefined && (OPENSEARCH_TYPES as readonly string[]).includes(type) && Array.isArray(data)) {
+    return etagged(ctx, body, OPENSEARCH_TYPE, etag);
   }
-  const contentType = callback === undefined ? "application/json" : "text/javascript";
+  return etagged(ctx, callback === undefined ? body : wrapInCallback(callback, body), callback === undefined ? "application/json" : "text/javascript", etag);
+}
+
+/** A 200 with its ETag, or the 304 the client's If-None-Match asks for. */
+function etagged(ctx: CurrentContext, body: Body, contentType: string, etag: string): RpcResponse {
   if (ctx.ifNoneMatch !== undefined && trimIfNoneMatch(ctx.ifNoneMatch) === etag) {
     return { status: 304, headers: { "Content-Type": contentType, ETag: `"${etag}"` }, body: "" };
   }
-  return response(200, callback === undefined ? body : wrapInCallback(callback, body), contentType, etag);
+  return response(200, body, contentType, etag);
 }
 
 function argumentList(arg: PhpValue | undefined): string[] {
@@ -125,16 +134,22 @@ function handle(ctx: CurrentContext, type: string, by: string, args: string[]): 
     }
     case "search":
     case "msearch":
-      return envelope("search", limited(ctx, search(snapshot, type === "msearch" ? "maintainer" : by, args)).map((p) => searchRow(ctx, p)));
+      return envelope(type, limited(ctx, search(snapshot, type === "msearch" ? "maintainer" : by, args)).map((p) => searchRow(ctx, p)));
     case "suggest":
-    case "suggest-pkgbase": {
-      if (args.length === 0) return [];
-      // Current aurweb passes the argument to LIKE as it is, wildcards included.
-      const pattern = args[0]!;
-      return type === "suggest" ? lookup.suggestPackages(snapshot, pattern, false) : lookup.suggestBases(snapshot, pattern, false);
-    }
+    case "suggest-pkgbase":
+      return args.length === 0 ? [] : suggestions(snapshot, type === "suggest-pkgbase", args[0]!);
+    case "opensearch-suggest":
+    case "opensearch-suggest-pkgbase":
+      // As the service that added it: without an argument, the error any request without one gets.
+      if (args.length === 0) throw new RpcError("No request type/data specified.");
+      return [args[0]!, suggestions(snapshot, type === "opensearch-suggest-pkgbase", args[0]!)];
   }
   throw new RpcError("Incorrect request type specified.");
+}
+
+/** Current aurweb passes the argument to LIKE as it is, wildcards included. */
+function suggestions(snapshot: Snapshot, bases: boolean, pattern: string): string[] {
+  return bases ? lookup.suggestBases(snapshot, pattern, false) : lookup.suggestPackages(snapshot, pattern, false);
 }
 
 function envelope(type: string, results: CurrentJson[]): CurrentJson {
@@ -147,21 +162,24 @@ function limited(ctx: CurrentContext, packages: readonly Package[]): readonly Pa
 }
 
 /**
- * aurweb groups its rows by Package.ID, which MariaDB returns sorted; by=provides then adds
- * the package of that name, found by a second query and united with the first.
+ * aurweb groups its rows by Package.ID, which MariaDB returns sorted, so a package comes
+ * once however many rows match it (a co-maintainer listed twice, say); by=provides then
+ * adds the package of that name, found by a second query and united with the first.
  */
 function search(snapshot: Snapshot, by: string, args: string[]): readonly Package[] {
   if (by !== "maintainer" && args.length === 0) throw new RpcError("No request type/data specified.");
   const arg = args[0] ?? "";
   if (by !== "maintainer" && [...arg].length < 2) throw new RpcError("Query arg too small.");
   if (by === "provides") return lookup.searchByDeclaration(snapshot, by, arg, "package");
-  return inIdOrder(matching(snapshot, by, arg));
+  return inIdOrder(new Set(matching(snapshot, by, arg)));
 }
 
 function matching(snapshot: Snapshot, by: string, arg: string): readonly Package[] {
   if (by === "maintainer") return lookup.searchByMaintainer(snapshot, arg === "" ? null : arg);
   if (by === "name" || by === "name-desc") return lookup.searchByText(snapshot, arg, by === "name-desc", Infinity);
   if ((DEPENDENCY_FIELDS as readonly string[]).includes(by)) return lookup.searchByDeclaration(snapshot, by, arg);
+  // Today's aurweb compares the whole argument with each keyword.
+  if (by === "keywords") return snapshot.packagesWithKeywords([arg]);
   return lookup.searchByExtendedField(snapshot, by, arg);
 }
 
@@ -186,16 +204,20 @@ function searchRow(ctx: CurrentContext, pkg: Package): { [key: string]: CurrentJ
   };
 }
 
+/**
+ * An info row: `License`, `Keywords` and `PendingRequests` always, every other list only
+ * when it has a value, each value once (aurweb selects them DISTINCT).
+ */
 function infoRow(ctx: CurrentContext, pkg: Package): CurrentJson {
   const row: { [key: string]: CurrentJson } = {
     ...searchRow(ctx, pkg),
     Submitter: pkg.base.submitter,
     License: [],
     Keywords: sortedByName(pkg.base.keywords),
-    Groups: [],
-    CoMaintainers: sortedByName(pkg.base.comaintainers),
     PendingRequests: pkg.base.pendingRequests,
   };
+  const comaintainers = [...new Set(pkg.base.comaintainers)];
+  if (comaintainers.length > 0) row.CoMaintainers = sortedByName(comaintainers);
   for (const [field, values] of declarationFields(ctx.snapshot, pkg)) row[field] = sortedByName(values);
   return row;
 }

@@ -4,6 +4,7 @@
  */
 import { isNumeric, intval, isTruthy, looseEquals } from "../php/numeric.js";
 import { PhpArray, type PhpValue } from "../php/query-string.js";
+import { encodeString } from "../php/json.js";
 import { jsonListOf } from "../readmodel/sorted-names.js";
 import type { DependencyOrder, Package } from "../readmodel/types.js";
 import { commentForm } from "./comment-form.js";
@@ -12,7 +13,7 @@ import { isCallbackName, wrapInCallback } from "./jsonp.js";
 import * as lookup from "./lookup.js";
 import { andThen, type MaybePromise } from "../maybe-promise.js";
 import { byteLength, DEPENDENCY_FIELDS, legacyQueryText, text, validate, type LegacyType, type RpcParams, type ValidatedRequest } from "./params.js";
-import { errorBody, JSON_TYPE, JSONP_TYPE, md5, results, rpcHeaders, trimIfNoneMatch, type Body, type RpcResponse } from "./respond.js";
+import { errorBody, JSON_TYPE, JSONP_TYPE, md5, OPENSEARCH_TYPE, results, rpcHeaders, trimIfNoneMatch, type Body, type RpcResponse } from "./respond.js";
 import type { AnswerContext, RpcProfile } from "./profile.js";
 import type { RowEncoder } from "./rows.js";
 
@@ -27,6 +28,8 @@ export interface LegacySettings {
 export function legacyProfile({ encoder, maxResults }: LegacySettings): RpcProfile {
   return {
     keepsPhpRules: true,
+    // PHP's queries all required a packager.
+    unpackagedBases: "hidden",
     // rpc.php showed its documentation to every request without a type.
     showsDocs: (params) => params.values.get("type") === undefined,
     answer: (params, ctx) =>
@@ -93,6 +96,10 @@ function answer(request: ValidRequest, ctx: LegacyContext, type: LegacyType, by:
         return handler.suggest(request.arg, false);
       case "suggest-pkgbase":
         return handler.suggest(request.arg, true);
+      case "opensearch-suggest":
+        return handler.opensearch(request.arg, false);
+      case "opensearch-suggest-pkgbase":
+        return handler.opensearch(request.arg, true);
       case "get-comment-form":
         return commentForm(request.values);
     }
@@ -104,6 +111,8 @@ function answer(request: ValidRequest, ctx: LegacyContext, type: LegacyType, by:
     // PHP: `$if_none_match && $if_none_match == $etag`, so "" and "0" never match.
     if (presented !== "" && presented !== "0" && looseEquals(presented, etag)) return { status: 304, headers: rpcHeaders(null, etag), body: "" };
   }
+  // The OpenSearch answer has its own media type and, as where it comes from, no JSONP.
+  if ((type === "opensearch-suggest" || type === "opensearch-suggest-pkgbase") && !handler.failed) return { status: 200, headers: rpcHeaders(OPENSEARCH_TYPE, etag), body: json };
   const callback = request.values.get("callback");
   if (callback === undefined) return { status: 200, headers: rpcHeaders(JSON_TYPE, etag), body: json };
   if (typeof callback !== "string" || !isCallbackName(callback)) {
@@ -118,6 +127,9 @@ function early(version: bigint | number, message: string): RpcResponse {
 }
 
 class Handler {
+  /** Whether the answer is an error object. */
+  failed = false;
+
   constructor(
     private readonly ctx: LegacyContext,
     private readonly version: number,
@@ -191,11 +203,21 @@ class Handler {
     return jsonListOf(names, lookup.suggest(names, prefix));
   }
 
+  /** `[arg, suggestions]`, the suggestions as `suggest` finds them. */
+  opensearch(arg: PhpValue, bases: boolean): Body {
+    if (typeof arg !== "string") return this.invalidArguments();
+    const prefix = legacyQueryText(arg);
+    if (prefix === undefined) return this.invalidArguments();
+    const names = bases ? this.ctx.snapshot.baseNames : this.ctx.snapshot.packageNames;
+    return `[${encodeString(prefix)},${jsonListOf(names, lookup.suggest(names, prefix)).toString("latin1")}]`;
+  }
+
   /**
    * Where PHP died (an array where a string was expected, an argument its connection
    * refused: see legacyQueryText), the error the legacy RPC gave for bad arguments.
    */
   private invalidArguments(): string {
+    this.failed = true;
     return errorBody(this.version, INVALID_ARGUMENTS);
   }
 

@@ -5,9 +5,15 @@
  * against package data (see `text`).
  */
 import { intval } from "../php/numeric.js";
-import { PhpArray, type PhpValue } from "../php/query-string.js";
+import { PhpArray, urlDecode, type PhpValue } from "../php/query-string.js";
 
-export const LEGACY_TYPES = ["search", "info", "multiinfo", "msearch", "suggest", "suggest-pkgbase", "get-comment-form"] as const;
+/**
+ * Suggestions for browser search boxes (OpenSearch): `[arg, [names]]`. The Go service that
+ * answers aur.archlinux.org's /rpc today added them; PHP and aurweb refused them.
+ */
+export const OPENSEARCH_TYPES = ["opensearch-suggest", "opensearch-suggest-pkgbase"] as const;
+/** The types the legacy profile answers: PHP's, and the OpenSearch suggestions. */
+export const LEGACY_TYPES = ["search", "info", "multiinfo", "msearch", "suggest", "suggest-pkgbase", "get-comment-form", ...OPENSEARCH_TYPES] as const;
 export type LegacyType = (typeof LEGACY_TYPES)[number];
 
 const LEGACY_SEARCH_FIELDS = ["name", "name-desc", "maintainer", "depends", "makedepends", "checkdepends", "optdepends"] as const;
@@ -21,15 +27,40 @@ export interface RpcParams {
   /** PHP's intval of `v` (1 when absent); bigint because intval saturates at 2^63-1. */
   version: bigint;
   values: PhpArray;
+  /**
+   * A POSTed form's `arg` and `arg[]` values together, as today's aurweb reads a form (PHP's
+   * rules keep whichever of the two came last); undefined without such a form.
+   */
+  formArgs?: string[];
 }
 
 export type ValidatedRequest =
   | { ok: true; version: number; type: LegacyType; by: string | undefined; arg: PhpValue; values: PhpArray }
   | { ok: false; version: bigint; error: string };
 
-export function paramsFrom(values: PhpArray): RpcParams {
+export function paramsFrom(values: PhpArray, formArgs?: string[]): RpcParams {
   const v = values.get("v");
-  return { version: v === undefined ? 1n : intval(v), values };
+  return { version: v === undefined ? 1n : intval(v), values, formArgs };
+}
+
+/**
+ * The arguments of a URL-encoded form as today's aurweb reads them: the last `arg` and
+ * every `arg[]`, as text; undefined when the form has none.
+ */
+export function formArguments(form: string): string[] | undefined {
+  let arg: string | undefined;
+  const list: string[] = [];
+  for (const pair of form.split("&")) {
+    const at = pair.indexOf("=");
+    const key = urlDecode(at < 0 ? pair : pair.slice(0, at));
+    if (key !== "arg" && key !== "arg[]") continue;
+    const value = text(at < 0 ? "" : urlDecode(pair.slice(at + 1)));
+    // An empty `arg` is dropped, an empty `arg[]` kept, as aurweb's handler reads them.
+    if (key === "arg") arg = value === "" ? undefined : value;
+    else list.push(value);
+  }
+  if (arg === undefined && list.length === 0) return undefined;
+  return arg === undefined ? list : [arg, ...list];
 }
 
 export function validate(params: RpcParams): ValidatedRequest {

@@ -6,7 +6,7 @@
  */
 import type { MaybePromise } from "../maybe-promise.js";
 import type { Snapshot } from "../readmodel/snapshot.js";
-import type { DependencyOrder } from "../readmodel/types.js";
+import type { DependencyOrder, UnpackagedBases } from "../readmodel/types.js";
 import type { RpcParams } from "./params.js";
 import type { RpcResponse } from "./respond.js";
 
@@ -28,8 +28,10 @@ export interface RpcProfile {
    * max_input_vars cut of the query string, and its result limit.
    */
   readonly keepsPhpRules: boolean;
-  /** Whether rpc.php shows its documentation page for these parameters instead of answering. */
-  showsDocs(params: RpcParams): boolean;
+  /** Whether the packages of a base without a packager exist for this profile's answers. */
+  readonly unpackagedBases: UnpackagedBases;
+  /** Whether rpc.php shows its documentation page for these parameters (`posted`: in a POST) instead of answering. */
+  showsDocs(params: RpcParams, posted: boolean): boolean;
   /** The answer; synchronous whenever nothing has to be waited for (maybe-promise.ts). */
   answer(params: RpcParams, ctx: AnswerContext): MaybePromise<RpcResponse>;
   /** The JSON body of a request refused before its parameters were read (a bad body, say). */

@@ -79,6 +79,8 @@ export function pageHeaders(): Record<string, string> {
 }
 
 export const JSON_TYPE = "application/json";
+/** The OpenSearch suggestions' media type, as the service that added them sends it. */
+export const OPENSEARCH_TYPE = "application/x-suggestions+json";
 /** What php-fpm behind nginx sent for `header('content-type: text/javascript')`. */
 export const JSONP_TYPE = "text/javascript;charset=UTF-8";
 

@@ -8,17 +8,21 @@ import { SEARCH_FIELDS } from "./params.js";
 
 export const searchField = z.enum(SEARCH_FIELDS as [string, ...string[]]).describe("What `arg` is matched against.");
 
+/*
+ * A field of the wrong type gets today's aurweb's own message (checked in the order aurweb
+ * checks them: `by` before `arg`); anything else wrong in a body is described by the route.
+ */
 export const infoBody = z
   .object({
-    arg: z.union([z.string(), z.array(z.string())]).optional().describe("One package name or a list of names."),
+    arg: z.array(z.string(), { error: "the 'arg' parameter must be of array type" }).optional().describe("The package names."),
   })
   .describe("Packages to look up.");
 
 export const searchBody = z
   .object({
-    arg: z.string().optional().describe("The search term."),
     // Any text: a field the RPC does not know gets its usual error, as in a query string.
-    by: z.string().optional().describe(`What \`arg\` is matched against: ${SEARCH_FIELDS.join(", ")}.`),
+    by: z.string({ error: "the 'by' parameter must be of string type" }).optional().describe(`What \`arg\` is matched against: ${SEARCH_FIELDS.join(", ")}.`),
+    arg: z.string({ error: "the 'arg' parameter must be of string type" }).optional().describe("The search term."),
   })
   .describe("A search.");
 
@@ -75,6 +79,9 @@ const envelope = <T extends z.ZodType>(type: string, result: T) =>
 export const infoResponse = envelope("multiinfo", infoResult).describe("Answer to an info request.");
 export const searchResponse = envelope("search", searchResult).describe("Answer to a search.");
 export const suggestResponse = z.array(z.string()).max(20).describe("At most 20 names starting with the argument, sorted.");
+export const opensearchResponse = z
+  .tuple([z.string(), suggestResponse])
+  .describe("OpenSearch suggestions (`application/x-suggestions+json`), for browser search boxes: the argument, then the names `suggest` (or `suggest-pkgbase`) answers.");
 export const errorResponse = z
   .object({
     version: z.number().int().nullable(),

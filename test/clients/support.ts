@@ -140,13 +140,16 @@ export function expectEveryNameOnce(answers: readonly Envelope[], expected: read
   expect([...got].sort()).toEqual([...expected].sort());
 }
 
-/** Names of the visible packages that match an SQL condition on `p` (Packages) and `b` (PackageBases). */
-export async function sqlNames(sample: Sample, condition: string, params: unknown[] = []): Promise<string[]> {
+/**
+ * Names of the packages a profile shows that match an SQL condition on `p` (Packages) and `b`
+ * (PackageBases): the legacy profile hides bases without a packager, the current one does not.
+ */
+export async function sqlNames(sample: Sample, condition: string, params: unknown[] = [], profile = "legacy"): Promise<string[]> {
   const connection = await mysql.createConnection(sample.db.url);
   try {
     const [rows] = await connection.query<mysql.RowDataPacket[]>(
       `SELECT DISTINCT p.Name FROM Packages p JOIN PackageBases b ON b.ID = p.PackageBaseID
-       WHERE b.PackagerUID IS NOT NULL AND (${condition})`,
+       WHERE ${profile === "current" ? "TRUE" : "b.PackagerUID IS NOT NULL"} AND (${condition})`,
       params,
     );
     return rows.map((row) => row.Name as string);
