@@ -59,6 +59,13 @@ export interface RateLimitPolicy {
 /** Most addresses in one statement or script. */
 const BATCH = 500;
 
+/**
+ * Flush intervals after which an address nobody asked for is dropped once its counts are
+ * written: the store holds them, and its next request reads them again. This keeps a
+ * process's memory to the addresses of the last minute or so, not of the whole window.
+ */
+const IDLE_FLUSHES = 60;
+
 /** What this process knows of one address. */
 interface Address {
   /** The window's start, seconds. */
@@ -69,6 +76,8 @@ interface Address {
   sending: number;
   /** Counted here since. */
   pending: number;
+  /** When it last asked, in seconds. */
+  seen: number;
   /** Until the first read has come back (or given up). */
   reading?: Promise<void>;
 }
@@ -127,6 +136,7 @@ export class RateLimiter {
 
   private count(address: Address): boolean {
     const now = this.seconds();
+    address.seen = now;
     if (address.start < now - this.policy.windowSeconds) {
       // The window is over: what was counted in it no longer matters.
       address.start = now;
@@ -138,7 +148,8 @@ export class RateLimiter {
   }
 
   private firstRequest(ip: string): Promise<boolean> {
-    const address: Address = { start: this.seconds(), known: 0, sending: 0, pending: 0 };
+    const now = this.seconds();
+    const address: Address = { start: now, known: 0, sending: 0, pending: 0, seen: now };
     address.reading = new Promise<void>((resolve) => this.toRead.set(ip, resolve)).then(() => {
       address.reading = undefined;
     });
@@ -208,14 +219,16 @@ export class RateLimiter {
   private async write(): Promise<void> {
     const now = this.seconds();
     const oldest = now - this.policy.windowSeconds;
+    const idleSince = now - Math.ceil((IDLE_FLUSHES * this.policy.flushMs) / 1000);
     const counts: PendingCount[] = [];
     for (const [ip, address] of this.addresses) {
       if (address.pending > 0) {
         address.sending = address.pending;
         address.pending = 0;
         counts.push({ ip, requests: address.sending, start: address.start });
-      } else if (address.start < oldest && !address.reading && address.sending === 0) {
-        // Idle for a whole window: its next request reads the store again.
+      } else if ((address.start < oldest || address.seen < idleSince) && !address.reading && address.sending === 0) {
+        // Its window is over, or it has been quiet and its counts are in the store: its
+        // next request reads the store again.
         this.addresses.delete(ip);
       }
     }
