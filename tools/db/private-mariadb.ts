@@ -12,6 +12,7 @@ import { mkdir, open } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import mysql from "mysql2/promise";
+import { answersAsRoot, findMariadbProgram, runQuietly } from "./mariadb-programs.js";
 
 const START_TIMEOUT_MS = 60_000;
 
@@ -41,31 +42,10 @@ export interface PrivateMariadb {
   stop(): Promise<void>;
 }
 
-function executable(name: string): string {
-  const found = ["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"].map((d) => join(d, name)).find((p) => existsSync(p));
+function program(name: string): string {
+  const found = findMariadbProgram(name);
   if (!found) throw new Error(`${name} not found; install mariadb-server`);
   return found;
-}
-
-function run(command: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${command} failed (${code}):\n${output}`))));
-  });
-}
-
-async function answers(port: number): Promise<boolean> {
-  try {
-    const connection = await mysql.createConnection({ host: "127.0.0.1", port, user: "root", connectTimeout: 1000 });
-    await connection.end();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Creates the data directory (mariadb-install-db) and starts the server; resolves once it answers. */
@@ -75,7 +55,7 @@ export async function startPrivateMariadb(options: PrivateMariadbOptions): Promi
   const asRoot = process.getuid?.() === 0 ? ["--user=root"] : [];
   await mkdir(directory, { recursive: true });
   if (!existsSync(join(data, "mysql"))) {
-    await run(executable("mariadb-install-db"), [
+    await runQuietly(program("mariadb-install-db"), [
       "--no-defaults",
       `--datadir=${data}`,
       // root over TCP without a password, instead of the unix-socket-only default.
@@ -105,16 +85,16 @@ export async function startPrivateMariadb(options: PrivateMariadbOptions): Promi
 
   const start = async () => {
     // A server left on the port would answer in place of this one.
-    if (await answers(port)) throw new Error(`something already answers on port ${port}; stop it first`);
+    if (await answersAsRoot(port)) throw new Error(`something already answers on port ${port}; stop it first`);
     const log = await open(join(directory, "mariadbd.log"), "a");
-    const process_ = spawn(executable("mariadbd"), args, { stdio: ["ignore", log.fd, log.fd] });
+    const process_ = spawn(program("mariadbd"), args, { stdio: ["ignore", log.fd, log.fd] });
     await log.close();
     child = process_;
     let gone = false;
     exited = new Promise((resolve) => process_.once("exit", () => resolve()));
     void exited.then(() => (gone = true));
     const deadline = Date.now() + START_TIMEOUT_MS;
-    while (!(await answers(port))) {
+    while (!(await answersAsRoot(port))) {
       if (gone) throw new Error(`mariadbd on port ${port} exited while starting; see ${join(directory, "mariadbd.log")}`);
       if (Date.now() > deadline) {
         process_.kill("SIGKILL");

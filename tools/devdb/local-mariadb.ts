@@ -11,6 +11,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
 import { freePort } from "../../src/net/free-port.js";
+import { answersAsRoot, findMariadbProgram, runQuietly } from "../db/mariadb-programs.js";
 import { join, relative } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import mysql from "mysql2/promise";
@@ -111,16 +112,6 @@ async function isMariadbd(pid: number): Promise<boolean> {
   }
 }
 
-async function answers(port: number): Promise<boolean> {
-  try {
-    const connection = await mysql.createConnection({ host: "127.0.0.1", port, user: "root", connectTimeout: 1000 });
-    await connection.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The server from a previous run, if its process is alive and answers on its port. */
 async function runningServer(paths: Paths): Promise<{ pid: number; port: number } | undefined> {
   const pid = await readNumber(paths.pidFile);
@@ -128,7 +119,7 @@ async function runningServer(paths: Paths): Promise<{ pid: number; port: number 
   if (pid === undefined || port === undefined || !(await isMariadbd(pid))) return undefined;
   // It may still be starting (another `npm start` a moment ago).
   for (let waited = 0; waited < START_TIMEOUT_MS; waited += 500) {
-    if (await answers(port)) return { pid, port };
+    if (await answersAsRoot(port)) return { pid, port };
     if (!(await isMariadbd(pid))) return undefined;
     await sleep(500);
   }
@@ -142,16 +133,10 @@ interface Binaries {
   installDb: string;
 }
 
-/** `mariadbd` lives in /usr/sbin, which is not on every user's PATH. */
-async function findExecutable(name: string): Promise<string | undefined> {
-  const directories = [...(process.env.PATH ?? "").split(":").filter(Boolean), "/usr/sbin", "/usr/local/sbin", "/usr/local/bin"];
-  return directories.map((d) => `${d}/${name}`).find((candidate) => existsSync(candidate));
-}
-
 const INSTALL_COMMAND = "apt-get install -y mariadb-server";
 
 async function mariadbBinaries(say: (line: string) => void): Promise<Binaries> {
-  let mariadbd = await findExecutable("mariadbd");
+  let mariadbd = findMariadbProgram("mariadbd");
   if (!mariadbd) {
     if (process.getuid?.() !== 0) {
       throw new LocalMariadbError(
@@ -161,10 +146,10 @@ async function mariadbBinaries(say: (line: string) => void): Promise<Binaries> {
     say(`MariaDB is not installed; running: apt-get update && ${INSTALL_COMMAND}`);
     await run("apt-get", ["update"]);
     await run("apt-get", ["install", "-y", "mariadb-server"]);
-    mariadbd = await findExecutable("mariadbd");
+    mariadbd = findMariadbProgram("mariadbd");
     if (!mariadbd) throw new LocalMariadbError(`${INSTALL_COMMAND} did not install mariadbd`);
   }
-  const installDb = await findExecutable("mariadb-install-db");
+  const installDb = findMariadbProgram("mariadb-install-db");
   if (!installDb) throw new LocalMariadbError(`mariadb-install-db is missing (it comes with mariadb-server: ${INSTALL_COMMAND})`);
   return { mariadbd, installDb };
 }
@@ -179,21 +164,6 @@ function run(command: string, args: string[]): Promise<void> {
   });
 }
 
-/** Captures output, for the error message when the command fails. */
-function runQuietly(command: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) =>
-      code === 0 ? resolve() : reject(new LocalMariadbError(`${command} failed (status ${code}):\n${output.trim()}`)),
-    );
-  });
-}
-
-
 async function startMariadb(paths: Paths, binaries: Binaries, say: (line: string) => void): Promise<{ pid: number; port: number }> {
   // mariadbd refuses to run as root unless told to.
   const asRoot = process.getuid?.() === 0 ? ["--user=root"] : [];
@@ -207,7 +177,9 @@ async function startMariadb(paths: Paths, binaries: Binaries, say: (line: string
       "--auth-root-authentication-method=normal",
       "--skip-test-db",
       ...asRoot,
-    ]);
+    ]).catch((error: Error) => {
+      throw new LocalMariadbError(error.message);
+    });
     // A new server has no database yet, whatever a marker from an older one says.
     await rm(paths.loaded, { force: true });
   }
@@ -236,7 +208,7 @@ async function startMariadb(paths: Paths, binaries: Binaries, say: (line: string
 
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    if (await answers(port)) return { pid: child.pid!, port };
+    if (await answersAsRoot(port)) return { pid: child.pid!, port };
     const code = await Promise.race([exited, sleep(250).then(() => "running" as const)]);
     if (code !== "running") {
       throw new LocalMariadbError(`the local MariaDB exited with status ${code} while starting; see ${shown(paths.log)}`);
