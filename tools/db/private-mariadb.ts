@@ -53,11 +53,15 @@ export async function startPrivateMariadb(options: PrivateMariadbOptions): Promi
   const { directory, port, serverId } = options;
   const data = join(directory, "data");
   const asRoot = process.getuid?.() === 0 ? ["--user=root"] : [];
-  await mkdir(directory, { recursive: true });
+  // A temporary directory of its own: servers set up side by side in a shared /tmp can
+  // trip over each other's temporary tables.
+  const tmp = join(directory, "tmp");
+  await mkdir(tmp, { recursive: true });
   if (!existsSync(join(data, "mysql"))) {
     await runQuietly(program("mariadb-install-db"), [
       "--no-defaults",
       `--datadir=${data}`,
+      `--tmpdir=${tmp}`,
       // root over TCP without a password, instead of the unix-socket-only default.
       "--auth-root-authentication-method=normal",
       "--skip-test-db",
@@ -67,6 +71,7 @@ export async function startPrivateMariadb(options: PrivateMariadbOptions): Promi
   const args = [
     "--no-defaults",
     `--datadir=${data}`,
+    `--tmpdir=${tmp}`,
     `--socket=${join(directory, "mariadbd.sock")}`,
     `--pid-file=${join(directory, "mariadbd.pid")}`,
     `--port=${port}`,
