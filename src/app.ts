@@ -13,6 +13,8 @@ import { createMetrics, databasePools, type Metrics } from "./http/metrics.js";
 import { observeRequests, type AppFetch } from "./http/observe.js";
 import { Deadlines, RequestTimeout, timeoutResponse } from "./http/timeout.js";
 import { ReadModel } from "./readmodel/store.js";
+import { Archives } from "./archives/archives.js";
+import { archiveRoutes } from "./routes/archives.js";
 import { healthRoutes } from "./routes/health.js";
 import { legacySiteRoutes } from "./routes/legacy-site.js";
 import { openApiRoutes } from "./routes/openapi.js";
@@ -44,6 +46,8 @@ export interface App {
   /** A request in process, as Hono's `app.request()`: a path, or a whole URL. */
   request(input: string, init?: RequestInit): Promise<Response>;
   deps: AppDeps;
+  /** The metadata archives: served once started (server.ts starts them with the read model). */
+  archives: Archives;
 }
 
 export function createApp(options: CreateAppOptions): App {
@@ -80,6 +84,8 @@ export function createApp(options: CreateAppOptions): App {
     deadlines: new Deadlines(config.REQUEST_TIMEOUT_MS),
   };
 
+  const archives = new Archives({ config, readModel, db: db.readDb, logger: options.logger ?? silentLogger });
+
   const metrics = options.metrics ?? createMetrics({ pools: databasePools(db) });
 
   // Hono's default router ends up as its trie router here: RegExpRouter refuses a static
@@ -90,6 +96,7 @@ export function createApp(options: CreateAppOptions): App {
   hono.route("/", metricsRoutes(metrics));
   hono.route("/", openApiRoutes());
   hono.route("/", rpcV5Routes());
+  hono.route("/", archiveRoutes(() => archives.served()));
   hono.route("/", legacySiteRoutes());
   hono.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse();
@@ -102,6 +109,7 @@ export function createApp(options: CreateAppOptions): App {
     fetch,
     request: async (input, init) => fetch(new Request(new URL(input, "http://localhost"), init)),
     deps,
+    archives,
   };
 }
 

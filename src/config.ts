@@ -47,6 +47,15 @@ export const configSchema = z.object({
   DB_STREAM_IDLE_TIMEOUT_MS: integer("DB_STREAM_IDLE_TIMEOUT_MS", 50, 600_000).default(DEFAULT_DEADLINES.streamIdleMs),
   DB_RETRY_MAX_MS: integer("DB_RETRY_MAX_MS", 50, 600_000).default(DEFAULT_RETRY_MAX_MS),
   READY_MAX_SNAPSHOT_AGE_MS: integer("READY_MAX_SNAPSHOT_AGE_MS", 100).default(30_000),
+  // The metadata archives (docs/architecture.md, "Metadata archives").
+  ARCHIVE_MAX_AGE: z.coerce
+    .number({ error: "ARCHIVE_MAX_AGE must be a number of seconds" })
+    .min(0.1, "ARCHIVE_MAX_AGE must be at least 0.1")
+    .max(3600, "ARCHIVE_MAX_AGE must be at most 3600")
+    .default(5),
+  ARCHIVE_DIR: z.string().min(1).optional(),
+  // Set by the cluster primary: whether this process builds the archives its family serves.
+  ARCHIVE_BUILDER: z.enum(["0", "1"]).default("1").transform((v) => v === "1"),
 }).refine((c) => c.READY_MAX_SNAPSHOT_AGE_MS > c.REFRESH_INTERVAL_MS, {
   path: ["READY_MAX_SNAPSHOT_AGE_MS"],
   message: "READY_MAX_SNAPSHOT_AGE_MS must be longer than REFRESH_INTERVAL_MS",
