@@ -54,7 +54,7 @@ export const configSchema = z.object({
     .max(3600, "ARCHIVE_MAX_AGE must be at most 3600")
     .default(5),
   ARCHIVE_DIR: z.string().min(1).optional(),
-  // Set by the cluster primary: whether this process builds the archives its family serves.
+  // Whether this process (in a cluster, the first worker: the primary decides) builds the archives.
   ARCHIVE_BUILDER: z.enum(["0", "1"]).default("1").transform((v) => v === "1"),
 }).refine((c) => c.READY_MAX_SNAPSHOT_AGE_MS > c.REFRESH_INTERVAL_MS, {
   path: ["READY_MAX_SNAPSHOT_AGE_MS"],

@@ -123,13 +123,13 @@ async function main(): Promise<void> {
   } else {
     const env = { ...workerEnv, DATABASE_URL: databaseUrl, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? WORKER_MALLOC_ARENAS };
     const semiSpaceGiven = [...process.execArgv, process.env.NODE_OPTIONS ?? ""].some((a) => a.includes("--max-semi-space-size"));
-    // The workers share one archive directory, and the first place's worker builds the archives.
+    // The workers share one archive directory, and the first place's worker builds the archives (unless ARCHIVE_BUILDER=0).
     const archiveDir = config.ARCHIVE_DIR ?? (await makeArchiveDir());
     if (!config.ARCHIVE_DIR) process.on("exit", () => rmSync(archiveDir, { recursive: true, force: true }));
     const primary = runPrimary({
       workers,
       env: { ...env, ARCHIVE_DIR: archiveDir },
-      slotEnv: (index) => ({ ARCHIVE_BUILDER: index === 0 ? "1" : "0" }),
+      slotEnv: (index) => ({ ARCHIVE_BUILDER: index === 0 && config.ARCHIVE_BUILDER ? "1" : "0" }),
       execArgv: semiSpaceGiven ? [] : [WORKER_SEMI_SPACE],
       logger,
     });
