@@ -14,6 +14,8 @@ import { createMetrics, databasePools, registerRateLimitMetrics, type Metrics } 
 import { observeRequests, type AppFetch } from "./http/observe.js";
 import { Deadlines, RequestTimeout, timeoutResponse } from "./http/timeout.js";
 import { ReadModel } from "./readmodel/store.js";
+import { Archives } from "./archives/archives.js";
+import { archiveRoutes } from "./routes/archives.js";
 import { healthRoutes } from "./routes/health.js";
 import { legacySiteRoutes } from "./routes/legacy-site.js";
 import { openApiRoutes } from "./routes/openapi.js";
@@ -46,6 +48,8 @@ export interface App {
   /** A request in process, as Hono's `app.request()`: a path, or a whole URL. */
   request(input: string, init?: RequestInit): Promise<Response>;
   deps: AppDeps;
+  /** The metadata archives: served once started (server.ts starts them with the read model). */
+  archives: Archives;
 }
 
 export function createApp(options: CreateAppOptions): App {
@@ -101,6 +105,8 @@ export function createApp(options: CreateAppOptions): App {
     deadlines: new Deadlines(config.REQUEST_TIMEOUT_MS),
   };
 
+  const archives = new Archives({ config, readModel, db: db.readDb, logger: options.logger ?? silentLogger });
+
   const metrics = options.metrics ?? createMetrics({ pools: databasePools(db) });
   metrics.watchReadModel(() => readModel.health(), replicas && (() => replicas.replicaStates()));
   registerRateLimitMetrics(metrics.registry, () => deps.rateLimiter.storeStatements);
@@ -113,6 +119,7 @@ export function createApp(options: CreateAppOptions): App {
   hono.route("/", metricsRoutes(metrics));
   hono.route("/", openApiRoutes());
   hono.route("/", rpcV5Routes());
+  hono.route("/", archiveRoutes(() => archives.served()));
   hono.route("/", legacySiteRoutes());
   hono.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse();
@@ -125,6 +132,7 @@ export function createApp(options: CreateAppOptions): App {
     fetch,
     request: async (input, init) => fetch(new Request(new URL(input, "http://localhost"), init)),
     deps,
+    archives,
   };
 }
 

@@ -60,6 +60,8 @@ export interface PrimaryOptions {
   workers: number;
   /** Added to the workers' environment. */
   env: Record<string, string>;
+  /** Added to the environment of the worker in one place of the cluster, and of its replacements. */
+  slotEnv?: (index: number) => Record<string, string>;
   /** Node and V8 options for the workers, after the primary's own. */
   execArgv?: string[];
   logger: Logger;
@@ -97,7 +99,7 @@ export function runPrimary(options: PrimaryOptions): Primary {
   const fork = (slot: Slot) => {
     slot.replacement = undefined;
     slot.listeningSince = undefined;
-    const worker = cluster.fork(options.env);
+    const worker = cluster.fork({ ...options.env, ...options.slotEnv?.(slot.index) });
     slot.worker = worker;
     alive.set(worker, slot);
     logger.info({ workerPid: worker.process.pid, slot: slot.index }, "worker started");

@@ -55,6 +55,15 @@ export const configSchema = z.object({
   // Replicas (docs/deploying.md): past this lag the read model reads the next source.
   REPLICA_MAX_LAG_MS: integer("REPLICA_MAX_LAG_MS", 100, 3_600_000).default(10_000),
   REPLICA_FALLBACK_TO_PRIMARY: flag("REPLICA_FALLBACK_TO_PRIMARY").default(false),
+  // The metadata archives (docs/architecture.md, "Metadata archives").
+  ARCHIVE_MAX_AGE: z.coerce
+    .number({ error: "ARCHIVE_MAX_AGE must be a number of seconds" })
+    .min(0.1, "ARCHIVE_MAX_AGE must be at least 0.1")
+    .max(3600, "ARCHIVE_MAX_AGE must be at most 3600")
+    .default(5),
+  ARCHIVE_DIR: z.string().min(1).optional(),
+  // Whether this process (in a cluster, the first worker: the primary decides) builds the archives.
+  ARCHIVE_BUILDER: z.enum(["0", "1"]).default("1").transform((v) => v === "1"),
 }).refine((c) => c.READY_MAX_SNAPSHOT_AGE_MS > c.REFRESH_INTERVAL_MS, {
   path: ["READY_MAX_SNAPSHOT_AGE_MS"],
   message: "READY_MAX_SNAPSHOT_AGE_MS must be longer than REFRESH_INTERVAL_MS",

@@ -7,6 +7,8 @@
 import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
 import { setFlagsFromString } from "node:v8";
+import { rmSync } from "node:fs";
+import { makeArchiveDir } from "./archives/archives.js";
 import { runPrimary } from "./cluster.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { ensureLocalMariadb, LocalMariadbError } from "../tools/devdb/local-mariadb.js";
@@ -121,7 +123,16 @@ async function main(): Promise<void> {
   } else {
     const env = { ...workerEnv, DATABASE_URL: databaseUrl, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? WORKER_MALLOC_ARENAS };
     const semiSpaceGiven = [...process.execArgv, process.env.NODE_OPTIONS ?? ""].some((a) => a.includes("--max-semi-space-size"));
-    const primary = runPrimary({ workers, env, execArgv: semiSpaceGiven ? [] : [WORKER_SEMI_SPACE], logger });
+    // The workers share one archive directory, and the first place's worker builds the archives (unless ARCHIVE_BUILDER=0).
+    const archiveDir = config.ARCHIVE_DIR ?? (await makeArchiveDir());
+    if (!config.ARCHIVE_DIR) process.on("exit", () => rmSync(archiveDir, { recursive: true, force: true }));
+    const primary = runPrimary({
+      workers,
+      env: { ...env, ARCHIVE_DIR: archiveDir },
+      slotEnv: (index) => ({ ARCHIVE_BUILDER: index === 0 && config.ARCHIVE_BUILDER ? "1" : "0" }),
+      execArgv: semiSpaceGiven ? [] : [WORKER_SEMI_SPACE],
+      logger,
+    });
     // 1 when the first start failed or a worker did not stop cleanly.
     void primary.exited.then((code) => process.exit(code));
     stopping.whenSignalled(() => {

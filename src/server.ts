@@ -112,6 +112,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Returns once the first snapshot is loaded, or the database did not answer (the read
   // model keeps polling, and /readyz says 503 until it has one).
   await app.deps.readModel.start();
+  await app.archives.start();
 
   const server = createHttpServer(app);
   await new Promise<void>((resolve, reject) => {
@@ -146,7 +147,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // connections close. Ending a pool waits for the queries on it, and one may outlive
     // its request (a timed-out one, or one cut off above). Past the deadline it is left
     // to the exit.
-    const resources = Promise.all([app.deps.readModel.stop(), app.deps.rateLimiter.stop()]).then(() =>
+    const resources = Promise.all([app.archives.stop(), app.deps.readModel.stop(), app.deps.rateLimiter.stop()]).then(() =>
       Promise.all([database.close(), redis?.quit()]),
     );
     if (!(await settlesWithin(resources, Math.max(deadline - Date.now(), CLOSE_GRACE_MS)))) {

@@ -25,11 +25,23 @@
  *   provides with the package of that name last (withSelfProvider).
  * - RPC_PROFILE=current: package ID order (inIdOrder), as aurweb's GROUP BY Package.ID
  *   returns it.
+ * - The metadata archives (archives/): the name lists have no ORDER BY, in aurweb 5.0.0
+ *   and today, so each follows its plan (archiveListOrderOf): a covering read of the
+ *   unique Name or Username index is collation order, BasesPackagerUID (5.0.0's
+ *   `PackagerUID IS NOT NULL`) packager order, a table scan ID order; 5.0.0's package
+ *   list joins bases and is a scan order (scanOrderOf). Today's package list and JSON
+ *   archives are `ORDER BY Name`. The extended archive's union ignores the ORDER BY of
+ *   its parts (MariaDB drops an ORDER BY without LIMIT inside a UNION), so each part
+ *   comes in its plan's order on the production structure: dependencies and relations
+ *   type by type in insertion order, a repeated row dropped where it repeats (DISTINCT
+ *   under the collation keeps the first); groups and licenses by name (the Name index
+ *   drives); keywords by keyword (the primary key); co-maintainers by priority, as they
+ *   are added (extendedDeclarationOrder, byFoldedText).
  *
  * The lists within a row (keywords, groups, licenses, declarations) keep the order of
  * their own keys, which types.ts states beside them.
  */
-import { compareFolded, equalityKey } from "../collation/general-ci.js";
+import { compareFolded, equalityKey, fold } from "../collation/general-ci.js";
 import { filterInSteps, runAtOnce, sortInSteps, STEP, type Steps } from "./steps.js";
 import type { DependencyOrder, Package, PackageBase, ScanOrder, ScanPlans } from "./types.js";
 
@@ -51,6 +63,9 @@ const byPackagerThenId = (a: PackageBase, b: PackageBase) => a.packagerUID! - b.
 export function inIdOrder(packages: Iterable<Package>): Package[] {
   return [...packages].sort(byId);
 }
+
+/** Collation order of plain texts (group and license names), folding each comparison. */
+export const byFoldedText = (a: string, b: string) => compareFolded(fold(a), fold(b));
 
 // ---- Reading MariaDB's plan ----
 
@@ -262,4 +277,43 @@ export function multiinfoOrder(
   // ranges are read in order, skipping nothing twice.
   if (names.length < 2 || distinctNames() < 2) return inIdOrder([...byId, ...byName]);
   return [...inIdOrder(byName), ...inIdOrder(byId)];
+}
+
+// ---- Metadata archives ----
+
+/** The order of a list of names read without ORDER BY: see the rules at the top. */
+export type ArchiveListOrder = "name" | "packager" | "id";
+
+/** The order a name list's plan yields, from the index its first table is read through. */
+export function archiveListOrderOf(rows: readonly ExplainRow[]): ArchiveListOrder {
+  const first = driving(rows);
+  if (first?.key === "Name" || first?.key === "Username") return "name";
+  if (first?.key === "BasesPackagerUID") return "packager";
+  return "id";
+}
+
+/** `items`, given in ID order, in `order`. */
+export function* inArchiveListOrder<T extends { id: number; nameFold: string; packagerUID?: number | null }>(
+  items: T[],
+  order: ArchiveListOrder,
+): Steps<T[]> {
+  if (order === "id") return items;
+  if (order === "name") return yield* sortInSteps(items, byFoldedName);
+  return yield* sortInSteps(items, (a, b) => (a.packagerUID ?? -1) - (b.packagerUID ?? -1) || a.id - b.id);
+}
+
+/**
+ * A package's declarations as the extended archive's union lists them: by type ID (the
+ * type table drives), each type's rows in insertion order, without rows equal under the
+ * collation to one before them.
+ */
+export function extendedDeclarationOrder<T extends { typeRank: number; name: string; condition: string | null }>(rows: readonly T[]): T[] {
+  const seen = new Set<string>();
+  const distinct = rows.filter((r) => {
+    const key = `${r.typeRank}\u0000${equalityKey(r.name)}\u0000${r.condition === null ? "\u0001" : equalityKey(r.condition)}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return distinct.sort((a, b) => a.typeRank - b.typeRank);
 }

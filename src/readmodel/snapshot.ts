@@ -123,6 +123,11 @@ export class Snapshot {
     return this.packagesByName.get(equalityKey(name));
   }
 
+  /** Every user's ID and name, in ID order (the order they were read in). */
+  users(): IterableIterator<[number, string]> {
+    return this.usernamesById.entries();
+  }
+
   userIdByName(name: string): number | undefined {
     return this.userIdsByName.get(equalityKey(name));
   }

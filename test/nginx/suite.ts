@@ -146,6 +146,29 @@ function defineTests(config: ConfigUnderTest, tools: Tools): void {
     });
   }
 
+  it("hands the metadata archives and their sidecars to the service, ranges and validators intact", async () => {
+    const archives = ["packages.gz", "pkgbase.gz", "users.gz", "packages-meta-v1.json.gz", "packages-meta-ext-v1.json.gz"];
+    // The service builds them once its data is loaded; until then it answers 503.
+    const until = Date.now() + 20_000;
+    while ((await direct({ path: "/packages-meta-ext-v1.json.gz" })).status !== 200) {
+      if (Date.now() > until) throw new Error("the service built no archives within 20 s");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    for (const name of archives.flatMap((a) => [a, `${a}.sha256`])) {
+      const [through, straight] = [await viaNginx({ path: `/${name}` }), await direct({ path: `/${name}` })];
+      expect(through.status, name).toBe(200);
+      expect(header(through, FROM_PHP), name).toBeUndefined();
+      expect(sha256(through.body), name).toBe(sha256(straight.body));
+      expect(header(through, "etag"), name).toBe(header(straight, "etag"));
+      expect(header(through, "content-encoding"), name).toBeUndefined();
+    }
+    const etag = header(await direct({ path: "/packages.gz" }), "etag")!;
+    expect((await viaNginx({ path: "/packages.gz", headers: { "If-None-Match": etag } })).status).toBe(304);
+    const part = await viaNginx({ path: "/packages.gz", headers: { Range: "bytes=0-9" } });
+    expect(part.status).toBe(206);
+    expect(part.body.length).toBe(10);
+  });
+
   it("answers GET, HEAD and POST on every RPC URL exactly as the service does directly", async () => {
     for (const alias of RPC_ALIASES) {
       const query = "?v=5&type=info&arg[]=ircmarkers";
