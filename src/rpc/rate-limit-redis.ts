@@ -43,8 +43,8 @@ export interface RedisRateLimitStoreOptions {
 }
 
 /**
- * A command that outlives the deadline is left to the client, which keeps the
- * connection's replies in order; the caller goes on without it.
+ * A read that outlives the deadline is left to the client, which keeps the connection's
+ * replies in order; the request that waited goes on without it.
  */
 export class RedisRateLimitStore implements RateLimitStore {
   private readonly deadline: TimeLimit;
@@ -73,7 +73,10 @@ export class RedisRateLimitStore implements RateLimitStore {
     this.statements++;
     const keys = counts.flatMap((c) => [windowKey(c.ip), requestsKey(c.ip)]);
     const args = counts.flatMap((c) => [c.requests, c.start]);
-    const totals = (await this.deadline.within(this.redis.eval(ADD, keys.length, ...keys, now, windowSeconds, ...args))) as number[];
+    // No deadline here: a script that outlives one still runs once Redis has it (the client
+    // keeps the connection's order), so giving up on it would count its requests twice.
+    // No request waits for a flush.
+    const totals = (await this.redis.eval(ADD, keys.length, ...keys, now, windowSeconds, ...args)) as number[];
     return new Map(counts.map((c, i) => [c.ip, { start: Number(totals[2 * i]), requests: Number(totals[2 * i + 1]) }]));
   }
 

@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import mysql from "mysql2/promise";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { readUpload, writeUpload } from "../../support/upload.js";
 import { loadSqlFile } from "../../tools/db/sql-file.js";
 import { caughtUp, replicate, rootConnection, startPrivateMariadb, type PrivateMariadb } from "../../tools/db/private-mariadb.js";
@@ -288,8 +288,14 @@ describe("the service on a MariaDB primary and its replica", () => {
   it("counts the rate limit on the primary", async () => {
     const address = `198.51.100.${Math.floor(Math.random() * 250) + 1}`;
     for (let i = 0; i < 4; i++) await info(replicaOnly!, watched.name, { "X-Forwarded-For": address });
-    const [[counted]] = await writer.query<Row[]>("SELECT Requests FROM ApiRateLimit WHERE IP = ?", [address]);
-    expect(counted?.Requests).toBe(4);
+    // Each process adds its counts to the store once a flush interval (a second).
+    await vi.waitFor(
+      async () => {
+        const [[counted]] = await writer.query<Row[]>("SELECT Requests FROM ApiRateLimit WHERE IP = ?", [address]);
+        expect(counted?.Requests).toBe(4);
+      },
+      { timeout: 5000, interval: 200 },
+    );
   });
 
   it("with replication stopped: answers from its snapshot, says how old it is, and catches up when it resumes", async () => {
