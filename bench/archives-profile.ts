@@ -1,0 +1,44 @@
+/**
+ * One archive rebuild at 100K packages, from scratch and after a single vote, in this
+ * process, for `node --cpu-prof`: prints each build's wall and CPU time.
+ *
+ *   npx tsx --cpu-prof --cpu-prof-dir=<dir> bench/archives-profile.ts
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createDatabase } from "../src/db/client.js";
+import { ReadModel } from "../src/readmodel/store.js";
+import { silentLogger } from "../src/log.js";
+import { ArchivePublisher } from "../src/archives/publisher.js";
+import { USUAL_ARCHIVE_ORDERS } from "../src/archives/plans.js";
+import { prepareDatabase } from "./dataset.js";
+
+const database = await prepareDatabase(1, false, (line) => console.log(`· ${line}`));
+const db = createDatabase(database.url);
+const model = new ReadModel(db.readDb, { refreshIntervalMs: 3_600_000 });
+const dir = await mkdtemp(join(tmpdir(), "bench-archives-"));
+await model.refreshNow();
+const snapshot = model.current()!;
+const publisher = new ArchivePublisher({
+  dir,
+  profile: "current",
+  snapshotUri: "/cgit/aur.git/snapshot/%s.tar.gz",
+  maxAgeMs: 5000,
+  current: () => snapshot,
+  orders: async () => USUAL_ARCHIVE_ORDERS,
+  fallbackOrders: USUAL_ARCHIVE_ORDERS,
+  logger: silentLogger,
+});
+const first = await publisher.build(snapshot);
+console.log(`from scratch: wall ${Math.round(first.durationMs)} ms, CPU ${Math.round(first.cpuMs)} ms, wrote ${first.written.join(" ")}`);
+for (let i = 0; i < 3; i++) {
+  const base = snapshot.bases[i * 1000]!;
+  base.numVotes++;
+  base.revision++;
+  const report = await publisher.build(snapshot);
+  console.log(`after a vote: wall ${Math.round(report.durationMs)} ms, CPU ${Math.round(report.cpuMs)} ms, wrote ${report.written.join(" ")}`);
+}
+await model.stop();
+await db.close();
+await rm(dir, { recursive: true, force: true });
