@@ -1,10 +1,12 @@
 /**
  * One archive rebuild at 100K packages, from scratch and after a single vote, in this
- * process, for `node --cpu-prof`: prints each build's wall and CPU time.
+ * process, for `node --cpu-prof`: prints each build's wall and CPU time, and what gzip's
+ * levels cost on the JSON archives' text.
  *
  *   npx tsx --cpu-prof --cpu-prof-dir=<dir> bench/archives-profile.ts
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDatabase } from "../src/db/client.js";
@@ -38,6 +40,15 @@ for (let i = 0; i < 3; i++) {
   base.revision++;
   const report = await publisher.build(snapshot);
   console.log(`after a vote: wall ${Math.round(report.durationMs)} ms, CPU ${Math.round(report.cpuMs)} ms, wrote ${report.written.join(" ")}`);
+}
+for (const file of (await readdir(dir)).filter((f) => f.endsWith(".json.gz"))) {
+  const text = gunzipSync(await readFile(join(dir, file)));
+  for (const level of [1, 3, 6, 9]) {
+    const cpu = process.cpuUsage();
+    const size = gzipSync(text, { level }).length;
+    const used = process.cpuUsage(cpu);
+    console.log(`${file}: ${(text.length / 1e6).toFixed(1)} MB of text, level ${level}: ${((used.user + used.system) / 1000).toFixed(0)} ms CPU, ${(size / 1e6).toFixed(2)} MB`);
+  }
 }
 await model.stop();
 await db.close();
