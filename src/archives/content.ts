@@ -8,7 +8,7 @@
 import { fold } from "../collation/general-ci.js";
 import { byFoldedName, byFoldedText, extendedDeclarationOrder, inArchiveListOrder, type ArchiveListOrder } from "../readmodel/row-order.js";
 import type { Snapshot } from "../readmodel/snapshot.js";
-import { sortInSteps, STEP } from "../readmodel/steps.js";
+import { filterInSteps, forEachInSteps, sortInSteps, STEP } from "../readmodel/steps.js";
 import type { Declaration, DeclarationTable, Package, PackageBase, ScanOrder } from "../readmodel/types.js";
 import { formatSnapshotUri } from "../rpc/rows.js";
 import { orjsonFloat, orjsonString } from "./orjson.js";
@@ -155,9 +155,9 @@ function* packagesByName(snapshot: Snapshot, reuse: EncodedPackages): Generator<
   if (!last) {
     sorted = yield* sortInSteps([...snapshot.packages], byFoldedName);
   } else {
-    const current = new Set(snapshot.packages);
-    const kept = last.sorted.filter((pkg) => current.delete(pkg));
-    yield;
+    const current = new Set<Package>();
+    yield* forEachInSteps(snapshot.packages, (pkg) => current.add(pkg));
+    const kept = yield* filterInSteps(last.sorted, (pkg) => current.delete(pkg));
     const added = yield* sortInSteps([...current], byFoldedName);
     sorted = new Array<Package>(kept.length + added.length);
     let i = 0;
