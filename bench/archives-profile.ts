@@ -1,11 +1,13 @@
 /**
  * One archive rebuild at 100K packages, from scratch and after a single vote, in this
- * process, for `node --cpu-prof`: prints each build's wall and CPU time, and what gzip's
+ * process, for `node --cpu-prof`: prints each build's wall and CPU time, the longest the
+ * event loop waited meanwhile, and what gzip's
  * levels cost on the JSON archives' text.
  *
  *   npx tsx --cpu-prof --cpu-prof-dir=<dir> bench/archives-profile.ts
  */
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,14 +34,21 @@ const publisher = new ArchivePublisher({
   fallbackOrders: USUAL_ARCHIVE_ORDERS,
   logger: silentLogger,
 });
+const delays = monitorEventLoopDelay({ resolution: 1 });
+const longestWait = () => {
+  const ms = delays.max / 1e6;
+  delays.reset();
+  return `longest event loop wait ${ms.toFixed(1)} ms`;
+};
+delays.enable();
 const first = await publisher.build(snapshot);
-console.log(`from scratch: wall ${Math.round(first.durationMs)} ms, CPU ${Math.round(first.cpuMs)} ms, wrote ${first.written.join(" ")}`);
+console.log(`from scratch: wall ${Math.round(first.durationMs)} ms, CPU ${Math.round(first.cpuMs)} ms, ${longestWait()}, wrote ${first.written.join(" ")}`);
 for (let i = 0; i < 3; i++) {
   const base = snapshot.bases[i * 1000]!;
   base.numVotes++;
   base.revision++;
   const report = await publisher.build(snapshot);
-  console.log(`after a vote: wall ${Math.round(report.durationMs)} ms, CPU ${Math.round(report.cpuMs)} ms, wrote ${report.written.join(" ")}`);
+  console.log(`after a vote: wall ${Math.round(report.durationMs)} ms, CPU ${Math.round(report.cpuMs)} ms, ${longestWait()}, wrote ${report.written.join(" ")}`);
 }
 for (const file of (await readdir(dir)).filter((f) => f.endsWith(".json.gz"))) {
   const text = gunzipSync(await readFile(join(dir, file)));

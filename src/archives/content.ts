@@ -45,10 +45,47 @@ export interface ArchiveSettings {
  * base objects and the declaration tables are the same, or its declarations read the same.
  */
 export class EncodedPackages {
-  readonly metaLines = new WeakMap<Package, { base: PackageBase; revision: number; line: string }>();
-  readonly extendedFields = new WeakMap<Package, { base: PackageBase; depends: DeclarationTable; relations: DeclarationTable; declarations: string; fields: string }>();
+  /**
+   * Plain maps, refilled at each build with the packages it met, rather than weak maps: the
+   * garbage collector's work on weak maps of a hundred thousand entries stalled every
+   * request of the building process.
+   */
+  private metaLines: Lines<{ revision: number; line: string }> = { last: new Map(), next: new Map() };
+  private extendedFields: Lines<{ depends: DeclarationTable; relations: DeclarationTable; declarations: string; fields: string }> = { last: new Map(), next: new Map() };
   /** The last name order and the package list it was made from. */
   byName: { packages: readonly Package[]; sorted: Package[] } | undefined;
+
+  metaLine(pkg: Package) {
+    return kept(this.metaLines, pkg);
+  }
+  keepMetaLine(pkg: Package, value: { revision: number; line: string }) {
+    this.metaLines.next.set(pkg, { base: pkg.base, ...value });
+  }
+  extendedFieldsOf(pkg: Package) {
+    return kept(this.extendedFields, pkg);
+  }
+  keepExtendedFields(pkg: Package, value: { depends: DeclarationTable; relations: DeclarationTable; declarations: string; fields: string }) {
+    this.extendedFields.next.set(pkg, { base: pkg.base, ...value });
+  }
+
+  /** Called after a build: what it met is what the next one may take over. */
+  endBuild(): void {
+    for (const lines of [this.metaLines, this.extendedFields] as Lines<object>[]) {
+      lines.last = lines.next;
+      lines.next = new Map();
+    }
+  }
+}
+
+/** What the last build left, and what this one met so far, by package; valid while the package's base is `base`. */
+interface Lines<T> {
+  last: Map<Package, T & { base: PackageBase }>;
+  next: Map<Package, T & { base: PackageBase }>;
+}
+
+function kept<T>(lines: Lines<T>, pkg: Package): (T & { base: PackageBase }) | undefined {
+  const entry = lines.next.get(pkg) ?? lines.last.get(pkg);
+  return entry?.base === pkg.base ? entry : undefined;
 }
 
 /**
@@ -189,21 +226,23 @@ function* metaLines(snapshot: Snapshot, settings: ArchiveSettings, extended: boo
 }
 
 function metaLine(pkg: Package, { reuse, snapshotUri }: ArchiveSettings): string {
-  const kept = reuse.metaLines.get(pkg);
-  if (kept && kept.base === pkg.base && kept.revision === pkg.base.revision) return kept.line;
-  const line = metaObject(pkg, snapshotUri);
-  reuse.metaLines.set(pkg, { base: pkg.base, revision: pkg.base.revision, line });
+  const found = reuse.metaLine(pkg);
+  const line = found && found.revision === pkg.base.revision ? found.line : metaObject(pkg, snapshotUri);
+  reuse.keepMetaLine(pkg, { revision: pkg.base.revision, line });
   return line;
 }
 
 function extendedFieldsOf(snapshot: Snapshot, pkg: Package, reuse: EncodedPackages, ranks: () => ReadonlyMap<string, number>): string {
   const { depends, relations } = snapshot.declarationTables;
-  const kept = reuse.extendedFields.get(pkg);
-  if (kept && kept.base === pkg.base && kept.depends === depends && kept.relations === relations) return kept.fields;
+  const found = reuse.extendedFieldsOf(pkg);
+  if (found && found.depends === depends && found.relations === relations) {
+    reuse.keepExtendedFields(pkg, found);
+    return found.fields;
+  }
   const declarations = [...snapshot.declarationsOf(pkg)];
   const key = declarationsKey(declarations, ranks());
-  const fields = kept && kept.base === pkg.base && kept.declarations === key ? kept.fields : extendedFields(pkg, declarations, ranks());
-  reuse.extendedFields.set(pkg, { base: pkg.base, depends, relations, declarations: key, fields });
+  const fields = found && found.declarations === key ? found.fields : extendedFields(pkg, declarations, ranks());
+  reuse.keepExtendedFields(pkg, { depends, relations, declarations: key, fields });
   return fields;
 }
 

@@ -137,6 +137,7 @@ export class ArchivePublisher {
         written.push(name);
       }
     }
+    this.encoded.endBuild();
     if (written.length > 0) {
       await writeManifest(dir, next);
       await this.removeUnlisted(next, this.manifest);
