@@ -46,9 +46,9 @@ export interface ArchiveSettings {
  */
 export class EncodedPackages {
   /**
-   * Plain maps, refilled at each build with the packages it met, rather than weak maps: the
-   * garbage collector's work on weak maps of a hundred thousand entries stalled every
-   * request of the building process.
+   * Plain maps, refilled at each build with the packages it met, rather than weak maps, which
+   * make the garbage collector's marking costlier at a hundred thousand entries, and would
+   * keep the lines of packages gone from the snapshot for as long as anything held them.
    */
   private metaLines: Lines<{ revision: number; line: string }> = { last: new Map(), next: new Map() };
   private extendedFields: Lines<{ depends: DeclarationTable; relations: DeclarationTable; declarations: string; fields: string }> = { last: new Map(), next: new Map() };
