@@ -98,27 +98,10 @@ export interface ArchiveText {
   body: Generator<string | void, void>;
 }
 
-/**
- * The smallest and largest chunk, in characters. A chunk ends at the first line past the
- * smallest size whose start hashes to a boundary, so a change in one line changes one or
- * two chunks and leaves the chunks around them as they were: the publisher compresses each
- * chunk as a gzip member of its own and reuses the members whose text it compressed before.
- */
-const MIN_CHUNK = 512 * 1024;
-const MAX_CHUNK = 2 * 1024 * 1024;
-/** About one line in this many is a boundary. */
-const BOUNDARY_ONE_IN = 64;
-/** How much of a line's start decides whether it is a boundary: names and IDs, never votes. */
-const BOUNDARY_PREFIX = 40;
+/** The size of the body's chunks, in characters. */
+const CHUNK = 64 * 1024;
 
-function isBoundary(line: string): boolean {
-  let hash = 0x811c9dc5;
-  const end = Math.min(line.length, BOUNDARY_PREFIX);
-  for (let i = 0; i < end; i++) hash = Math.imul(hash ^ line.charCodeAt(i), 0x01000193);
-  return (hash >>> 0) % BOUNDARY_ONE_IN === 0;
-}
-
-/** `lines`, joined with what each ends with, in chunks whose ends depend on the lines around them (see MIN_CHUNK). */
+/** `lines`, joined with what each ends with, in chunks of about CHUNK. */
 function* chunked(lines: Generator<string | void, void>): Generator<string | void, void> {
   let chunk = "";
   for (const line of lines) {
@@ -127,7 +110,7 @@ function* chunked(lines: Generator<string | void, void>): Generator<string | voi
       continue;
     }
     chunk += line;
-    if (chunk.length >= MAX_CHUNK || (chunk.length >= MIN_CHUNK && isBoundary(line))) {
+    if (chunk.length >= CHUNK) {
       yield chunk;
       chunk = "";
     }

@@ -17,7 +17,7 @@ export interface ArchiveEntry {
   size: number;
   /** When this content was built (ms since the epoch). */
   builtAt: number;
-  /** SHA-256 over the SHA-256s of the uncompressed body's chunks (the dated header left out): whether a new build changed anything. */
+  /** SHA-256 of the uncompressed body (the dated header left out): whether a new build changed anything. */
   bodySha256: string;
 }
 

@@ -9,10 +9,10 @@
  * chunks between which the event loop runs, and gzip runs on libuv's thread pool.
  */
 import { createHash } from "node:crypto";
-import { open, readdir, rename, unlink } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
+import { readdir, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
-import { gzip } from "node:zlib";
+import { createGzip } from "node:zlib";
 import type { Logger } from "../log.js";
 import type { Snapshot } from "../readmodel/snapshot.js";
 import { ARCHIVE_NAMES, archiveText, EncodedPackages, type ArchiveName, type ArchiveOrders, type ArchiveSettings } from "./content.js";
@@ -37,11 +37,6 @@ const ARCHIVE_FILE = /^[0-9a-f]{16}-[a-z0-9-]+(\.json)?\.gz$/;
 /** The longest the text is made without letting the event loop run. */
 const SLICE_MS = 5;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** zlib's default level: clients download these files, and a member is compressed once. */
-const gzipMember = (bytes: Buffer) => promisify(gzip)(bytes, { level: 6 });
-/** Members compressed at once on the thread pool, ahead of the one written next. */
-const IN_FLIGHT = 4;
 
 /**
  * What identifies the state of a snapshot's data: the snapshot, and the revisions of its
@@ -68,8 +63,6 @@ export class ArchivePublisher {
   private manifest: Manifest | undefined;
   private stopped = false;
   private readonly encoded = new EncodedPackages();
-  /** Each archive's gzip members from the last build, by the SHA-256 of their text. */
-  private readonly members = new Map<ArchiveName, Map<string, Buffer>>();
 
   constructor(private readonly options: PublisherOptions) {}
 
@@ -149,56 +142,49 @@ export class ArchivePublisher {
     return report;
   }
 
-  /**
-   * Writes one archive to a new file; undefined (and nothing left behind) when its content
-   * did not change. Each chunk of the body is a gzip member of its own (RFC 1952: members
-   * one after another are one gzip file, which gzip -d, zlib, Go and Python read whole), so
-   * a member whose text the last build compressed is taken over as it was.
-   */
+  /** Writes one archive to a new file; undefined (and nothing left behind) when its content did not change. */
   private async writeArchive(snapshot: Snapshot, name: ArchiveName, settings: ArchiveSettings, now: number, previous: ArchiveEntry | undefined): Promise<ArchiveEntry | undefined> {
     const temporary = join(this.options.dir, `.${name}.${process.pid}.tmp`);
     const text = archiveText(snapshot, name, settings, new Date(now));
-    const lastMembers = this.members.get(name) ?? new Map<string, Buffer>();
-    const members = new Map<string, Buffer>();
     const body = createHash("sha256");
     const compressed = createHash("sha256");
     let size = 0;
-    const out = await open(temporary, "w");
-    /** Members in file order, compressing on the thread pool while the text is made. */
-    const pending: Promise<Buffer>[] = [];
-    const writeNext = async () => {
-      const member = await pending.shift()!;
-      compressed.update(member);
-      size += member.length;
-      await out.write(member);
+    const gzip = createGzip();
+    const out = createWriteStream(temporary);
+    gzip.on("data", (chunk: Buffer) => {
+      compressed.update(chunk);
+      size += chunk.length;
+    });
+    gzip.pipe(out);
+    const finished = new Promise<void>((resolve, reject) => {
+      out.on("finish", resolve);
+      out.on("error", reject);
+      gzip.on("error", reject);
+    });
+    const write = async (chunk: string) => {
+      if (!gzip.write(chunk)) await new Promise<void>((resolve) => gzip.once("drain", resolve));
     };
     try {
-      if (text.header) pending.push(gzipMember(Buffer.from(text.header)));
+      if (text.header) await write(text.header);
       let sliceEnds = performance.now() + SLICE_MS;
       for (const chunk of text.body) {
         if (typeof chunk === "string") {
-          const bytes = Buffer.from(chunk);
-          const digest = createHash("sha256").update(bytes).digest("base64");
-          body.update(digest);
-          const kept = members.get(digest) ?? lastMembers.get(digest);
-          const member = kept ? Promise.resolve(kept) : gzipMember(bytes);
-          pending.push(member.then((m) => (members.set(digest, m), m)));
-          while (pending.length > IN_FLIGHT) await writeNext();
+          body.update(chunk);
+          await write(chunk);
         }
         if (performance.now() >= sliceEnds) {
           await nextTurn();
           sliceEnds = performance.now() + SLICE_MS;
         }
       }
-      while (pending.length > 0) await writeNext();
-      await out.close();
+      gzip.end();
+      await finished;
     } catch (error) {
-      await Promise.allSettled(pending);
-      await out.close().catch(() => undefined);
+      gzip.destroy();
+      out.destroy();
       await unlink(temporary).catch(() => undefined);
       throw error;
     }
-    this.members.set(name, members);
     const bodySha256 = body.digest("hex");
     if (previous?.bodySha256 === bodySha256) {
       await unlink(temporary);
