@@ -8,8 +8,8 @@
 import { fold } from "../collation/general-ci.js";
 import { byFoldedName, byFoldedText, extendedDeclarationOrder, inArchiveListOrder, type ArchiveListOrder } from "../readmodel/row-order.js";
 import type { Snapshot } from "../readmodel/snapshot.js";
-import { sortInSteps, STEP } from "../readmodel/steps.js";
-import type { Package, ScanOrder } from "../readmodel/types.js";
+import { filterInSteps, forEachInSteps, sortInSteps, STEP } from "../readmodel/steps.js";
+import type { Declaration, DeclarationTable, Package, PackageBase, ScanOrder } from "../readmodel/types.js";
 import { formatSnapshotUri } from "../rpc/rows.js";
 import { orjsonFloat, orjsonString } from "./orjson.js";
 
@@ -32,6 +32,60 @@ export interface ArchiveSettings {
   /** SNAPSHOT_URI: `%s` is the package name. */
   snapshotUri: string;
   orders: ArchiveOrders;
+  /** What one build leaves for the next: one per publisher, whose snapshot URI is fixed. */
+  reuse: EncodedPackages;
+}
+
+/**
+ * The JSON archives' encoded packages and the name order, kept from one build to the
+ * next so that a build after a few changes encodes only what changed. The read model
+ * shares unchanged packages and bases between snapshots (readmodel/reuse.ts): a package's
+ * line holds while the package is the same object with the same base object at the same
+ * revision (patched votes and flags bump it); its extended fields while the package and
+ * base objects and the declaration tables are the same, or its declarations read the same.
+ */
+export class EncodedPackages {
+  /**
+   * Plain maps, refilled at each build with the packages it met, rather than weak maps, which
+   * make the garbage collector's marking costlier at a hundred thousand entries, and would
+   * keep the lines of packages gone from the snapshot for as long as anything held them.
+   */
+  private metaLines: Lines<{ revision: number; line: string }> = { last: new Map(), next: new Map() };
+  private extendedFields: Lines<{ depends: DeclarationTable; relations: DeclarationTable; declarations: string; fields: string }> = { last: new Map(), next: new Map() };
+  /** The last name order and the package list it was made from. */
+  byName: { packages: readonly Package[]; sorted: Package[] } | undefined;
+
+  metaLine(pkg: Package) {
+    return kept(this.metaLines, pkg);
+  }
+  keepMetaLine(pkg: Package, value: { revision: number; line: string }) {
+    this.metaLines.next.set(pkg, { base: pkg.base, ...value });
+  }
+  extendedFieldsOf(pkg: Package) {
+    return kept(this.extendedFields, pkg);
+  }
+  keepExtendedFields(pkg: Package, value: { depends: DeclarationTable; relations: DeclarationTable; declarations: string; fields: string }) {
+    this.extendedFields.next.set(pkg, { base: pkg.base, ...value });
+  }
+
+  /** Called after a build: what it met is what the next one may take over. */
+  endBuild(): void {
+    for (const lines of [this.metaLines, this.extendedFields] as Lines<object>[]) {
+      lines.last = lines.next;
+      lines.next = new Map();
+    }
+  }
+}
+
+/** What the last build left, and what this one met so far, by package; valid while the package's base is `base`. */
+interface Lines<T> {
+  last: Map<Package, T & { base: PackageBase }>;
+  next: Map<Package, T & { base: PackageBase }>;
+}
+
+function kept<T>(lines: Lines<T>, pkg: Package): (T & { base: PackageBase }) | undefined {
+  const entry = lines.next.get(pkg) ?? lines.last.get(pkg);
+  return entry?.base === pkg.base ? entry : undefined;
 }
 
 /**
@@ -73,7 +127,7 @@ export function archiveText(snapshot: Snapshot, name: ArchiveName, settings: Arc
     case "packages.gz":
       return legacy
         ? { header: `# AUR package list, generated on ${headerDate(now)}\n`, body: chunked(names(snapshot.scanOrder(settings.orders.legacyPackages))) }
-        : { header: "", body: chunked(namesOf(packagesByName(snapshot))) };
+        : { header: "", body: chunked(namesOf(packagesByName(snapshot, settings.reuse))) };
     case "pkgbase.gz": {
       const bases = legacy ? snapshot.bases.filter((b) => b.visible) : [...snapshot.bases];
       const order = legacy ? settings.orders.legacyBases : settings.orders.bases;
@@ -85,9 +139,9 @@ export function archiveText(snapshot: Snapshot, name: ArchiveName, settings: Arc
       return { header, body: chunked(usernames(snapshot, settings.orders.users)) };
     }
     case "packages-meta-v1.json.gz":
-      return { header: "", body: chunked(metaLines(snapshot, settings.snapshotUri, false)) };
+      return { header: "", body: chunked(metaLines(snapshot, settings, false)) };
     case "packages-meta-ext-v1.json.gz":
-      return { header: "", body: chunked(metaLines(snapshot, settings.snapshotUri, true)) };
+      return { header: "", body: chunked(metaLines(snapshot, settings, true)) };
   }
 }
 
@@ -109,25 +163,75 @@ function* usernames(snapshot: Snapshot, order: ArchiveListOrder): Generator<stri
   yield* namesOf(inArchiveListOrder(users, order));
 }
 
-/** Every package, packaged or not, `ORDER BY Name`. */
-function* packagesByName(snapshot: Snapshot): Generator<void, Package[]> {
-  return yield* sortInSteps([...snapshot.packages], byFoldedName);
+/**
+ * Every package, packaged or not, `ORDER BY Name`. Names are unique under the collation,
+ * so the packages kept from the last order stay in that order, and only the others are
+ * sorted and merged in.
+ */
+function* packagesByName(snapshot: Snapshot, reuse: EncodedPackages): Generator<void, Package[]> {
+  const last = reuse.byName;
+  if (last?.packages === snapshot.packages) return last.sorted;
+  let sorted: Package[];
+  if (!last) {
+    sorted = yield* sortInSteps([...snapshot.packages], byFoldedName);
+  } else {
+    const current = new Set<Package>();
+    yield* forEachInSteps(snapshot.packages, (pkg) => current.add(pkg));
+    const kept = yield* filterInSteps(last.sorted, (pkg) => current.delete(pkg));
+    const added = yield* sortInSteps([...current], byFoldedName);
+    sorted = new Array<Package>(kept.length + added.length);
+    let i = 0;
+    let j = 0;
+    for (let k = 0; k < sorted.length; k++) {
+      sorted[k] = j >= added.length || (i < kept.length && byFoldedName(kept[i]!, added[j]!) <= 0) ? kept[i++]! : added[j++]!;
+      if (k % STEP === 0) yield;
+    }
+  }
+  reuse.byName = { packages: snapshot.packages, sorted };
+  return sorted;
 }
 
 /** The JSON archives: `[`, one object a line, `,` after all but the last, `]` without a newline. */
-function* metaLines(snapshot: Snapshot, snapshotUri: string, extended: boolean): Generator<string | void, void> {
-  const packages = yield* packagesByName(snapshot);
-  const typeRanks = extended ? declarationTypeRanks(snapshot) : undefined;
+function* metaLines(snapshot: Snapshot, settings: ArchiveSettings, extended: boolean): Generator<string | void, void> {
+  const { reuse } = settings;
+  const packages = yield* packagesByName(snapshot, reuse);
+  let typeRanks: Map<string, number> | undefined;
+  const ranks = () => (typeRanks ??= declarationTypeRanks(snapshot));
   yield "[\n";
   for (let i = 0; i < packages.length; i++) {
     if (i % STEP === 0) yield;
     const pkg = packages[i]!;
-    const object = metaObject(pkg, snapshotUri);
-    const line = typeRanks ? `${object.slice(0, -1)}${extendedFields(snapshot, pkg, typeRanks)}}` : object;
+    const object = metaLine(pkg, settings);
+    const line = extended ? `${object.slice(0, -1)}${extendedFieldsOf(snapshot, pkg, reuse, ranks)}}` : object;
     yield i < packages.length - 1 ? `${line},\n` : `${line}\n`;
   }
   yield "]";
 }
+
+function metaLine(pkg: Package, { reuse, snapshotUri }: ArchiveSettings): string {
+  const found = reuse.metaLine(pkg);
+  const line = found && found.revision === pkg.base.revision ? found.line : metaObject(pkg, snapshotUri);
+  reuse.keepMetaLine(pkg, { revision: pkg.base.revision, line });
+  return line;
+}
+
+function extendedFieldsOf(snapshot: Snapshot, pkg: Package, reuse: EncodedPackages, ranks: () => ReadonlyMap<string, number>): string {
+  const { depends, relations } = snapshot.declarationTables;
+  const found = reuse.extendedFieldsOf(pkg);
+  if (found && found.depends === depends && found.relations === relations) {
+    reuse.keepExtendedFields(pkg, found);
+    return found.fields;
+  }
+  const declarations = [...snapshot.declarationsOf(pkg)];
+  const key = declarationsKey(declarations, ranks());
+  const fields = found && found.declarations === key ? found.fields : extendedFields(pkg, declarations, ranks());
+  reuse.keepExtendedFields(pkg, { depends, relations, declarations: key, fields });
+  return fields;
+}
+
+/** A package's declarations, in their rows' order, as one text that differs when any of them does. */
+const declarationsKey = (declarations: readonly Declaration[], typeRanks: ReadonlyMap<string, number>) =>
+  declarations.map((d) => `${d.type}\0${typeRanks.get(d.type)}\0${d.name}\0${d.condition ?? "\u0001"}`).join("\0\0");
 
 const nullable = (s: string | null) => (s === null ? "null" : orjsonString(s));
 
@@ -169,14 +273,14 @@ function declarationTypeRanks(snapshot: Snapshot): Map<string, number> {
  * The extended archive's keys of one package, each present only when it has values, in
  * the order the union first yields them (see row-order.ts).
  */
-function extendedFields(snapshot: Snapshot, pkg: Package, typeRanks: ReadonlyMap<string, number>): string {
+function extendedFields(pkg: Package, declared: readonly Declaration[], typeRanks: ReadonlyMap<string, number>): string {
   const fields = new Map<string, string[]>();
   const add = (key: string, value: string) => {
     const list = fields.get(key);
     if (list) list.push(value);
     else fields.set(key, [value]);
   };
-  const declarations = [...snapshot.declarationsOf(pkg)].map((d) => ({ ...d, typeRank: typeRanks.get(d.type) ?? Number.MAX_SAFE_INTEGER }));
+  const declarations = declared.map((d) => ({ ...d, typeRank: typeRanks.get(d.type) ?? Number.MAX_SAFE_INTEGER }));
   for (const d of extendedDeclarationOrder(declarations)) add(TYPE_KEYS[d.type] ?? d.type, d.condition ? d.name + d.condition : d.name);
   for (const group of [...pkg.groups].sort(byFoldedText)) add("Groups", group);
   for (const license of [...pkg.licenses].sort(byFoldedText)) add("License", license);

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { createGzip } from "node:zlib";
 import type { Logger } from "../log.js";
 import type { Snapshot } from "../readmodel/snapshot.js";
-import { ARCHIVE_NAMES, archiveText, type ArchiveName, type ArchiveOrders, type ArchiveSettings } from "./content.js";
+import { ARCHIVE_NAMES, archiveText, EncodedPackages, type ArchiveName, type ArchiveOrders, type ArchiveSettings } from "./content.js";
 import { MANIFEST, readManifest, writeManifest, type ArchiveEntry, type Manifest } from "./manifest.js";
 
 export interface PublisherOptions {
@@ -62,6 +62,7 @@ export class ArchivePublisher {
   private lastStart = Number.NEGATIVE_INFINITY;
   private manifest: Manifest | undefined;
   private stopped = false;
+  private readonly encoded = new EncodedPackages();
 
   constructor(private readonly options: PublisherOptions) {}
 
@@ -118,7 +119,7 @@ export class ArchivePublisher {
     const { dir } = this.options;
     this.manifest ??= (await readManifest(dir)) ?? {};
     const orders = await this.options.orders().catch(() => this.options.fallbackOrders);
-    const settings: ArchiveSettings = { profile: this.options.profile, snapshotUri: this.options.snapshotUri, orders };
+    const settings: ArchiveSettings = { profile: this.options.profile, snapshotUri: this.options.snapshotUri, orders, reuse: this.encoded };
     const now = this.now();
     const next: Manifest = { ...this.manifest };
     const written: ArchiveName[] = [];
@@ -129,6 +130,7 @@ export class ArchivePublisher {
         written.push(name);
       }
     }
+    this.encoded.endBuild();
     if (written.length > 0) {
       await writeManifest(dir, next);
       await this.removeUnlisted(next, this.manifest);

@@ -5,12 +5,20 @@
  */
 import { gunzipSync } from "node:zlib";
 import { createHash } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ScratchDatabase } from "../../support/database.js";
 import { createLegacyDatabase, PUBLIC_DATASET } from "../../support/legacy-data.js";
 import { readUpload, writeUpload } from "../../support/upload.js";
 import { startService, type RunningService } from "../support/service.js";
+import { ArchivePublisher } from "../../src/archives/publisher.js";
+import { ARCHIVE_NAMES } from "../../src/archives/content.js";
+import { readManifest } from "../../src/archives/manifest.js";
+import { USUAL_ARCHIVE_ORDERS } from "../../src/archives/plans.js";
+import { silentLogger } from "../../src/log.js";
 import { currentLists, legacyLists, metaArchives } from "./expected.js";
 
 const NAMES = ["packages.gz", "pkgbase.gz", "users.gz", "packages-meta-v1.json.gz", "packages-meta-ext-v1.json.gz"];
@@ -227,5 +235,37 @@ describe("freshness", () => {
     const delay = await delayUntil("a deleted base", async () => !(await text(service!, "pkgbase.gz")).split("\n").includes(base!.Name));
     expect(delay).toBeLessThan(FRESH_WITHIN_MS);
     expect(await text(service!, "pkgbase.gz")).toBe((await currentLists(sql))["pkgbase.gz"]);
+  });
+
+  it("takes over from the builds before it only what a build from scratch would make", async () => {
+    const publisher = service!.app.archives.publisher!;
+    await publisher.stop();
+    const snapshot = service!.app.deps.readModel.current()!;
+    snapshot.bases[0]!.numVotes += 3;
+    snapshot.bases[0]!.revision++;
+    await publisher.build(snapshot);
+    const scratchDir = await mkdtemp(join(tmpdir(), "archives-scratch-"));
+    try {
+      const scratch = new ArchivePublisher({
+        dir: scratchDir,
+        profile: "current",
+        snapshotUri: service!.app.deps.config.SNAPSHOT_URI,
+        maxAgeMs: 1000,
+        current: () => snapshot,
+        orders: async () => USUAL_ARCHIVE_ORDERS,
+        fallbackOrders: USUAL_ARCHIVE_ORDERS,
+        logger: silentLogger,
+      });
+      await scratch.build(snapshot);
+      const served = service!.app.archives.served()!.dir;
+      const [kept, fresh] = [await readManifest(served), await readManifest(scratchDir)];
+      for (const name of ARCHIVE_NAMES) {
+        const a = gunzipSync(await readFile(join(served, kept![name]!.file))).toString();
+        const b = gunzipSync(await readFile(join(scratchDir, fresh![name]!.file))).toString();
+        expect(a, name).toBe(b);
+      }
+    } finally {
+      await rm(scratchDir, { recursive: true, force: true });
+    }
   });
 });
