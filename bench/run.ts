@@ -40,7 +40,7 @@ import { checkLoadGenerator, load, recordAnswer, type ReferenceAnswer } from "./
 import { machineLine, ratioTarget, runReport, TARGET_CONNECTIONS, type Cell, type Run } from "./report.js";
 import { bulkInfo, mixSubjects, readQueryFile, relationSearches, type Subject } from "./requests.js";
 import { ADDRESS_POOL, measureLimited, startLimitedServices, type LimitedServices } from "./rate-limit-cells.js";
-import { startServerProcess, type ServerProcess } from "./server-process.js";
+import { startServerProcess, untilArchivesBuilt, type ServerProcess } from "./server-process.js";
 import { verifyAnswer } from "./verify.js";
 
 const QUERY_FILE = BENCH_QUERIES;
@@ -122,6 +122,7 @@ async function main(): Promise<void> {
     );
     log(`service started in ${(service.startupMs / 1000).toFixed(1)} s on ${database.packages.toLocaleString("en-US")} packages`);
     limited = await startLimitedServices(SERVICE_MAIN, { DATABASE_URL: database.url, PORT: "0", HOST: "127.0.0.1" }, connection, REDIS_URL);
+    for (const server of [service, limited.table, limited.redis]) await untilArchivesBuilt(server);
 
     const answers = await checkAnswers(connection, service, subjects);
     if (values.floor) {

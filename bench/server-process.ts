@@ -113,3 +113,18 @@ async function readProcessMemory(pid: number): Promise<{ rssMb: number; peakRssM
   const kilobytes = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
   return { rssMb: kilobytes("VmRSS") / 1024, peakRssMb: kilobytes("VmHWM") / 1024 };
 }
+
+/**
+ * Waits until the service has built its metadata archives (their sidecar answers 200):
+ * the first build takes a core for seconds, and cells measured meanwhile would measure it.
+ */
+export async function untilArchivesBuilt(server: ServerProcess, timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(`${server.url}/packages.gz.sha256`).catch(() => undefined);
+    await response?.arrayBuffer();
+    if (response?.status === 200) return;
+    if (Date.now() > deadline) throw new Error(`${server.url}: no metadata archives after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
