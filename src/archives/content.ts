@@ -12,6 +12,7 @@ import { filterInSteps, forEachInSteps, sortInSteps, STEP } from "../readmodel/s
 import type { Declaration, DeclarationTable, Package, PackageBase, ScanOrder } from "../readmodel/types.js";
 import { formatSnapshotUri } from "../rpc/rows.js";
 import { orjsonFloat, orjsonString } from "./orjson.js";
+import { DECLARATION_TYPE_KEYS } from "../rpc/declaration-keys.js";
 
 export const ARCHIVE_NAMES = ["packages.gz", "pkgbase.gz", "users.gz", "packages-meta-v1.json.gz", "packages-meta-ext-v1.json.gz"] as const;
 export type ArchiveName = (typeof ARCHIVE_NAMES)[number];
@@ -249,17 +250,6 @@ function metaObject(pkg: Package, snapshotUri: string): string {
   );
 }
 
-/** The keys mkpkglists gives dependency and relation types; other types keep their name. */
-const TYPE_KEYS: Record<string, string> = {
-  depends: "Depends",
-  makedepends: "MakeDepends",
-  checkdepends: "CheckDepends",
-  optdepends: "OptDepends",
-  conflicts: "Conflicts",
-  provides: "Provides",
-  replaces: "Replaces",
-};
-
 /** Each declaration type's place in the union: dependency types by ID, then relation types by ID. */
 function declarationTypeRanks(snapshot: Snapshot): Map<string, number> {
   const ranks = new Map<string, number>();
@@ -281,7 +271,7 @@ function extendedFields(pkg: Package, declared: readonly Declaration[], typeRank
     else fields.set(key, [value]);
   };
   const declarations = declared.map((d) => ({ ...d, typeRank: typeRanks.get(d.type) ?? Number.MAX_SAFE_INTEGER }));
-  for (const d of extendedDeclarationOrder(declarations)) add(TYPE_KEYS[d.type] ?? d.type, d.condition ? d.name + d.condition : d.name);
+  for (const d of extendedDeclarationOrder(declarations)) add(DECLARATION_TYPE_KEYS[d.type] ?? d.type, d.condition ? d.name + d.condition : d.name);
   for (const group of [...pkg.groups].sort(byFoldedText)) add("Groups", group);
   for (const license of [...pkg.licenses].sort(byFoldedText)) add("License", license);
   for (const keyword of pkg.base.keywords) add("Keywords", keyword);

@@ -8,18 +8,13 @@
  */
 import { equalityKey } from "../collation/general-ci.js";
 import { PHP_INT_MAX } from "../php/integer.js";
+import { DECLARATION_TYPE_KEYS } from "./declaration-keys.js";
 import { encodeFloat, encodeString, encodeStringList } from "../php/json.js";
 import type { Snapshot } from "../readmodel/snapshot.js";
 import type { DeclarationTables, Package, Timestamp } from "../readmodel/types.js";
 
 const DECLARATION_KEYS: Record<string, string> = {
-  depends: "Depends",
-  makedepends: "MakeDepends",
-  checkdepends: "CheckDepends",
-  optdepends: "OptDepends",
-  conflicts: "Conflicts",
-  provides: "Provides",
-  replaces: "Replaces",
+  ...DECLARATION_TYPE_KEYS,
   groups: "Groups",
   license: "License",
 };
