@@ -59,6 +59,9 @@ export interface RateLimitPolicy {
 /** Most addresses in one statement or script. */
 const BATCH = 500;
 
+/** Reads of new addresses one process has under way at most. */
+const READS_AT_ONCE = 4;
+
 /**
  * Flush intervals after which an address nobody asked for is dropped once its counts are
  * written: the store holds them, and its next request reads them again. This keeps a
@@ -92,7 +95,9 @@ export class RateLimiter {
   private readonly addresses = new Map<string, Address>();
   /** Addresses waiting for the next read, with what to do once it is back. */
   private toRead = new Map<string, () => void>();
-  private readInFlight = false;
+  /** Reads under way, and whether one is due at the end of this turn. */
+  private reads = 0;
+  private readDue = false;
   private readonly deadline: TimeLimit;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
@@ -154,17 +159,26 @@ export class RateLimiter {
       address.reading = undefined;
     });
     this.addresses.set(ip, address);
-    if (!this.readInFlight) this.readSoon();
+    this.readSoon();
     return address.reading.then(() => this.count(address));
   }
 
-  /** Reads the addresses that arrived in this turn of the event loop, together. */
+  /**
+   * Reads the addresses that arrived in this turn of the event loop, together; a few reads
+   * may be under way at once, so that an address's first request waits for one round trip,
+   * not for the reads before it too.
+   */
   private readSoon(): void {
-    this.readInFlight = true;
-    setImmediate(() => void this.readBatch());
+    if (this.readDue || this.reads >= READS_AT_ONCE) return;
+    this.readDue = true;
+    setImmediate(() => {
+      this.readDue = false;
+      if (this.toRead.size > 0 && this.reads < READS_AT_ONCE) void this.readBatch();
+    });
   }
 
   private async readBatch(): Promise<void> {
+    this.reads++;
     const batch = this.toRead;
     this.toRead = new Map();
     const ips = [...batch.keys()];
@@ -188,8 +202,8 @@ export class RateLimiter {
       this.failed(error);
     }
     for (const resolve of batch.values()) resolve();
+    this.reads--;
     if (this.toRead.size > 0) this.readSoon();
-    else this.readInFlight = false;
   }
 
   /**
