@@ -6,34 +6,13 @@
  *
  *   npx tsx --cpu-prof --cpu-prof-dir=<dir> bench/archives-profile.ts
  */
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createDatabase } from "../src/db/client.js";
-import { ReadModel } from "../src/readmodel/store.js";
-import { silentLogger } from "../src/log.js";
-import { ArchivePublisher } from "../src/archives/publisher.js";
-import { USUAL_ARCHIVE_ORDERS } from "../src/archives/plans.js";
-import { prepareDatabase } from "./dataset.js";
+import { openArchiveBench, vote } from "./archive-publisher.js";
 
-const database = await prepareDatabase(1, false, (line) => console.log(`· ${line}`));
-const db = createDatabase(database.url);
-const model = new ReadModel(db.readDb, { refreshIntervalMs: 3_600_000 });
-const dir = await mkdtemp(join(tmpdir(), "bench-archives-"));
-await model.refreshNow();
-const snapshot = model.current()!;
-const publisher = new ArchivePublisher({
-  dir,
-  profile: "current",
-  snapshotUri: "/cgit/aur.git/snapshot/%s.tar.gz",
-  maxAgeMs: 5000,
-  current: () => snapshot,
-  orders: async () => USUAL_ARCHIVE_ORDERS,
-  fallbackOrders: USUAL_ARCHIVE_ORDERS,
-  logger: silentLogger,
-});
+const { snapshot, publisher, dir, close } = await openArchiveBench(1, false);
 const delays = monitorEventLoopDelay({ resolution: 1 });
 const longestWait = () => {
   const ms = delays.max / 1e6;
@@ -44,9 +23,7 @@ delays.enable();
 const first = await publisher.build(snapshot);
 console.log(`from scratch: wall ${Math.round(first.durationMs)} ms, CPU ${Math.round(first.cpuMs)} ms, ${longestWait()}, wrote ${first.written.join(" ")}`);
 for (let i = 0; i < 3; i++) {
-  const base = snapshot.bases[i * 1000]!;
-  base.numVotes++;
-  base.revision++;
+  vote(snapshot.bases[i * 1000]!);
   const report = await publisher.build(snapshot);
   console.log(`after a vote: wall ${Math.round(report.durationMs)} ms, CPU ${Math.round(report.cpuMs)} ms, ${longestWait()}, wrote ${report.written.join(" ")}`);
 }
@@ -59,6 +36,4 @@ for (const file of (await readdir(dir)).filter((f) => f.endsWith(".json.gz"))) {
     console.log(`${file}: ${(text.length / 1e6).toFixed(1)} MB of text, level ${level}: ${((used.user + used.system) / 1000).toFixed(0)} ms CPU, ${(size / 1e6).toFixed(2)} MB`);
   }
 }
-await model.stop();
-await db.close();
-await rm(dir, { recursive: true, force: true });
+await close();

@@ -7,17 +7,12 @@
  *
  *   npm run bench:archives [-- --scale <n>] [--seconds <s>]
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type mysql from "mysql2/promise";
 import { parseCommandLine } from "../tools/cli/args.js";
-import { createDatabase } from "../src/db/client.js";
 import { fullCollection } from "../src/readmodel/full-collection.js";
-import { ReadModel } from "../src/readmodel/store.js";
-import { silentLogger } from "../src/log.js";
-import { ArchivePublisher } from "../src/archives/publisher.js";
-import { probeArchiveOrders, USUAL_ARCHIVE_ORDERS } from "../src/archives/plans.js";
+import { openArchiveBench, vote } from "./archive-publisher.js";
 import { connect, prepareDatabase } from "./dataset.js";
 import { checkLoadGenerator, load, referenceAnswers } from "./load.js";
 import { startServerProcess } from "./server-process.js";
@@ -46,28 +41,12 @@ interface RebuildCost {
 }
 
 async function rebuildCost(scale: number): Promise<RebuildCost> {
-  const database = await prepareDatabase(scale, false, (line) => console.log(`· ${line}`));
-  const db = createDatabase(database.url);
-  const model = new ReadModel(db.readDb, { refreshIntervalMs: 3_600_000 });
-  const dir = await mkdtemp(join(tmpdir(), "bench-archives-"));
+  const { snapshot, publisher, dir, close } = await openArchiveBench(scale, true);
   try {
-    await model.refreshNow();
-    const snapshot = model.current()!;
-    const publisher = new ArchivePublisher({
-      dir,
-      profile: "current",
-      snapshotUri: "/cgit/aur.git/snapshot/%s.tar.gz",
-      maxAgeMs: 5000,
-      current: () => snapshot,
-      orders: () => probeArchiveOrders(db.readDb),
-      fallbackOrders: USUAL_ARCHIVE_ORDERS,
-      logger: silentLogger,
-    });
     // The first build writes everything; the one measured is a second, after a change, as a live service builds.
     await publisher.build(snapshot);
     // As the read model patches a vote in: the base's revision tells encoded rows they are stale.
-    snapshot.bases[0]!.numVotes++;
-    snapshot.bases[0]!.revision++;
+    vote(snapshot.bases[0]!);
     const before = await liveMb();
     const rssBefore = process.memoryUsage().rss / 1e6;
     let peak = before;
@@ -77,7 +56,6 @@ async function rebuildCost(scale: number): Promise<RebuildCost> {
     }, 5);
     const report = await publisher.build(snapshot);
     clearInterval(sampler);
-    const { readdir, stat } = await import("node:fs/promises");
     const files = (await readdir(dir)).filter((f) => f.endsWith(".gz"));
     const sizes = await Promise.all(files.map(async (f) => (await stat(join(dir, f))).size));
     return {
@@ -89,9 +67,7 @@ async function rebuildCost(scale: number): Promise<RebuildCost> {
       sizesMb: (sizes.reduce((a, b) => a + b, 0) / 1e6).toFixed(1),
     };
   } finally {
-    await model.stop();
-    await db.close();
-    await rm(dir, { recursive: true, force: true });
+    await close();
   }
 }
 
