@@ -30,6 +30,8 @@ export interface DatabaseRateLimitStoreOptions {
   timeoutMs: number;
 }
 
+const windowsOf = (rows: RowDataPacket[]) => new Map(rows.map((row) => [row.IP as string, { start: Number(row.WindowStart), requests: Number(row.Requests) }]));
+
 /**
  * MariaDB abandons each statement after the deadline (max_statement_time), so a lock
  * wait ends on the server and the connection comes back; a connection that does not
@@ -51,7 +53,7 @@ export class DatabaseRateLimitStore implements RateLimitStore {
 
   async read(ips: string[]): Promise<Map<string, StoredWindow>> {
     const [rows] = await this.run<RowDataPacket[]>(`${this.limitStatement}SELECT IP, Requests, WindowStart FROM ApiRateLimit WHERE IP IN (?)`, [ips]);
-    return new Map(rows.map((row) => [row.IP as string, { start: Number(row.WindowStart), requests: Number(row.Requests) }]));
+    return windowsOf(rows);
   }
 
   async add(counts: PendingCount[], now: number, windowSeconds: number): Promise<Map<string, StoredWindow>> {
@@ -59,22 +61,23 @@ export class DatabaseRateLimitStore implements RateLimitStore {
     // One order for every process, so that two upserts lock their rows in the same order.
     const sorted = [...counts].sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0));
     // Requests is assigned before WindowStart: MariaDB evaluates the assignments in
-    // order, and the test of the window must see its old start.
+    // order, and the test of the window must see its old start. RETURNING gives each row
+    // as written (MariaDB), so the totals come back without a second statement.
     const sql =
       `${this.limitStatement}INSERT INTO ApiRateLimit (IP, Requests, WindowStart) VALUES ? ON DUPLICATE KEY UPDATE ` +
       "Requests = IF(WindowStart < ?, VALUES(Requests), Requests + VALUES(Requests)), " +
-      "WindowStart = IF(WindowStart < ?, VALUES(WindowStart), WindowStart)";
-    await this.retried(sql, [sorted.map((c) => [c.ip, c.requests, c.start]), oldest, oldest], WRITE_ATTEMPTS);
-    // The counts are written; totals that cannot be read back are left to the next flush.
-    return this.read(sorted.map((c) => c.ip)).catch(() => new Map());
+      "WindowStart = IF(WindowStart < ?, VALUES(WindowStart), WindowStart) " +
+      "RETURNING IP, Requests, WindowStart";
+    const [rows] = await this.retried(sql, [sorted.map((c) => [c.ip, c.requests, c.start]), oldest, oldest], WRITE_ATTEMPTS);
+    return windowsOf(rows);
   }
 
   async expire(now: number, windowSeconds: number): Promise<void> {
     await this.run(`${this.limitStatement}DELETE FROM ApiRateLimit WHERE WindowStart < ?`, [now - windowSeconds]);
   }
 
-  private retried(sql: string, values: unknown[], attempts: number): Promise<unknown> {
-    return this.run(sql, values).catch((error: unknown) => {
+  private retried(sql: string, values: unknown[], attempts: number): Promise<[RowDataPacket[]]> {
+    return this.run<RowDataPacket[]>(sql, values).catch((error: unknown) => {
       if (attempts > 1 && (error as { errno?: number }).errno === DEADLOCK) return this.retried(sql, values, attempts - 1);
       throw error;
     });

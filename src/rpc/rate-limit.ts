@@ -4,13 +4,18 @@
  * starts with an address's first request, every request in it counts (limited ones too),
  * and a request is refused once the count exceeds the limit.
  *
- * A process reads an address's count from the store on the address's first request
- * (the new addresses of a moment share one read), then decides on its own: exactly, for
- * the requests it answers. Every RATE_LIMIT_FLUSH_MS it adds its counts to the store in
- * one batch and reads back the totals, which bring in what other processes (and PHP)
- * counted. Another process's counts reach this one within two intervals (its flush, then
- * this one's), so across processes one address can get answered beyond the limit at most
- * what all processes answer of it in two flush intervals; the store's counts trail the
+ * A process reads an address's count from the store when it first meets the address (the
+ * new addresses of a moment share one read) and answers that first request without
+ * waiting for it; the address's other requests wait for the read, then the process
+ * decides on its own: exactly, for the requests it answers. Every RATE_LIMIT_FLUSH_MS it
+ * adds its counts to the store in one batch and reads back the totals, which bring in what
+ * other processes (and PHP) counted.
+ *
+ * What can pass the limit, across processes: what all processes answer of an address in
+ * two flush intervals (its counts reach another process within its flush, then that one's),
+ * and one request per process that met the address anew while the store already held it
+ * over the limit. A process keeps a limited address until its window is over, so that
+ * request is not repeated while the address keeps asking. The store's counts trail the
  * requests answered by at most one interval, and the pending counts are written on
  * shutdown.
  */
@@ -130,7 +135,10 @@ export class RateLimiter {
     return this.store.statements;
   }
 
-  /** Counts a request of `ip`; true when it is over the limit. A promise only for an address this process has not seen. */
+  /**
+   * Counts a request of `ip`; true when it is over the limit. A promise only while the
+   * first read of the address is under way, for its requests after the first.
+   */
   isLimited(ip: string): boolean | Promise<boolean> {
     if (!this.enabled) return false;
     const address = this.addresses.get(ip);
@@ -152,7 +160,17 @@ export class RateLimiter {
     return address.known + address.sending + address.pending > this.policy.limit;
   }
 
-  private firstRequest(ip: string): Promise<boolean> {
+  /** Whether the address's next request would be refused. */
+  private atLimit(address: Address): boolean {
+    return address.known + address.sending + address.pending >= this.policy.limit;
+  }
+
+  /**
+   * Answered at once: most clients of the RPC send a few requests at a time, so waiting
+   * for the read would put a round trip to the store in front of a large share of all
+   * requests, for a refusal that only an address already over the limit elsewhere needs.
+   */
+  private firstRequest(ip: string): boolean {
     const now = this.seconds();
     const address: Address = { start: now, known: 0, sending: 0, pending: 0, seen: now };
     address.reading = new Promise<void>((resolve) => this.toRead.set(ip, resolve)).then(() => {
@@ -160,7 +178,7 @@ export class RateLimiter {
     });
     this.addresses.set(ip, address);
     this.readSoon();
-    return address.reading.then(() => this.count(address));
+    return this.count(address);
   }
 
   /**
@@ -240,9 +258,9 @@ export class RateLimiter {
         address.sending = address.pending;
         address.pending = 0;
         counts.push({ ip, requests: address.sending, start: address.start });
-      } else if ((address.start < oldest || address.seen < idleSince) && !address.reading && address.sending === 0) {
-        // Its window is over, or it has been quiet and its counts are in the store: its
-        // next request reads the store again.
+      } else if ((address.start < oldest || (address.seen < idleSince && !this.atLimit(address))) && !address.reading && address.sending === 0) {
+        // Its window is over, or it has been quiet, is not limited and its counts are in
+        // the store: its next request reads the store again.
         this.addresses.delete(ip);
       }
     }
