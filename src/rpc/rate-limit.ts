@@ -64,8 +64,12 @@ export interface RateLimitPolicy {
 /** Most addresses in one statement or script. */
 const BATCH = 500;
 
-/** Reads of new addresses one process has under way at most. */
-const READS_AT_ONCE = 4;
+/**
+ * The shortest time between two reads of new addresses, in ms: what the requests of an
+ * address after its first may wait on top of the read, against a statement per turn of
+ * the event loop under load.
+ */
+const READ_EVERY_MS = 10;
 
 /**
  * Flush intervals after which an address nobody asked for is dropped once its counts are
@@ -100,9 +104,9 @@ export class RateLimiter {
   private readonly addresses = new Map<string, Address>();
   /** Addresses waiting for the next read, with what to do once it is back. */
   private toRead = new Map<string, () => void>();
-  /** Reads under way, and whether one is due at the end of this turn. */
-  private reads = 0;
-  private readDue = false;
+  /** Whether a read is under way or due, and when the last one started. */
+  private readBusy = false;
+  private lastRead = Number.NEGATIVE_INFINITY;
   private readonly deadline: TimeLimit;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
@@ -182,21 +186,20 @@ export class RateLimiter {
   }
 
   /**
-   * Reads the addresses that arrived in this turn of the event loop, together; a few reads
-   * may be under way at once, so that an address's first request waits for one round trip,
-   * not for the reads before it too.
+   * Reads the addresses met since the last read, together: one read at a time, and at
+   * most one every READ_EVERY_MS, so that under load the new addresses of many turns share
+   * a statement. Only an address's requests after its first wait for its read.
    */
   private readSoon(): void {
-    if (this.readDue || this.reads >= READS_AT_ONCE) return;
-    this.readDue = true;
-    setImmediate(() => {
-      this.readDue = false;
-      if (this.toRead.size > 0 && this.reads < READS_AT_ONCE) void this.readBatch();
-    });
+    if (this.readBusy) return;
+    this.readBusy = true;
+    const wait = this.lastRead + READ_EVERY_MS - performance.now();
+    if (wait > 0) setTimeout(() => void this.readBatch(), wait);
+    else setImmediate(() => void this.readBatch());
   }
 
   private async readBatch(): Promise<void> {
-    this.reads++;
+    this.lastRead = performance.now();
     const batch = this.toRead;
     this.toRead = new Map();
     const ips = [...batch.keys()];
@@ -220,7 +223,7 @@ export class RateLimiter {
       this.failed(error);
     }
     for (const resolve of batch.values()) resolve();
-    this.reads--;
+    this.readBusy = false;
     if (this.toRead.size > 0) this.readSoon();
   }
 
