@@ -1,8 +1,8 @@
 /**
  * One archive rebuild at 100K packages, from scratch and after a single vote, in this
- * process, for `node --cpu-prof`: prints each build's wall and CPU time, the longest the
- * event loop waited meanwhile, and what gzip's
- * levels cost on the JSON archives' text.
+ * process, for `node --cpu-prof`: prints each build's wall and CPU time, the chunks it
+ * compressed, the longest the event loop waited meanwhile, the process's memory after a
+ * full collection, and what gzip's levels cost on the JSON archives' whole text.
  *
  *   npx tsx --cpu-prof --cpu-prof-dir=<dir> bench/archives-profile.ts
  */
@@ -10,6 +10,8 @@ import { readdir, readFile } from "node:fs/promises";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { join } from "node:path";
+import { fullCollection } from "../src/readmodel/full-collection.js";
+import type { BuildReport } from "../src/archives/publisher.js";
 import { openArchiveBench, vote } from "./archive-publisher.js";
 
 const { snapshot, publisher, dir, close } = await openArchiveBench(1, false);
@@ -19,14 +21,22 @@ const longestWait = () => {
   delays.reset();
   return `longest event loop wait ${ms.toFixed(1)} ms`;
 };
+const memory = async () => {
+  for (let i = 0; i < 3; i++) await fullCollection();
+  const { rss, heapUsed, external } = process.memoryUsage();
+  return `RSS ${(rss / 1e6).toFixed(0)} MB, heap ${(heapUsed / 1e6).toFixed(0)} MB, external ${(external / 1e6).toFixed(0)} MB`;
+};
+const line = (label: string, report: BuildReport) =>
+  `${label}: wall ${Math.round(report.durationMs)} ms, CPU ${Math.round(report.cpuMs)} ms, ${longestWait()}, ` +
+  `compressed ${Object.values(report.compressed).reduce((a, b) => a + b, 0)} chunks, wrote ${report.written.join(" ")}`;
+console.log(`loaded: ${await memory()}`);
 delays.enable();
-const first = await publisher.build(snapshot);
-console.log(`from scratch: wall ${Math.round(first.durationMs)} ms, CPU ${Math.round(first.cpuMs)} ms, ${longestWait()}, wrote ${first.written.join(" ")}`);
+console.log(line("from scratch", await publisher.build(snapshot)));
 for (let i = 0; i < 3; i++) {
   vote(snapshot.bases[i * 1000]!);
-  const report = await publisher.build(snapshot);
-  console.log(`after a vote: wall ${Math.round(report.durationMs)} ms, CPU ${Math.round(report.cpuMs)} ms, ${longestWait()}, wrote ${report.written.join(" ")}`);
+  console.log(line("after a vote", await publisher.build(snapshot)));
 }
+console.log(`after the builds: ${await memory()}`);
 for (const file of (await readdir(dir)).filter((f) => f.endsWith(".json.gz"))) {
   const text = gunzipSync(await readFile(join(dir, file)));
   for (const level of [1, 3, 6, 9]) {
