@@ -64,8 +64,8 @@ export class KeptLists {
   byName: { packages: readonly Package[]; sorted: Package[] } | undefined;
   /** The base and user lists of the last build, with the snapshot and order they were made from. */
   readonly lists = new Map<ArchiveName, { snapshot: Snapshot; order: ArchiveListOrder; items: readonly Named[] }>();
-  /** Where each list is cut into chunks (the index each chunk starts at), by list. */
-  readonly cuts = new WeakMap<readonly Named[], { average: number; starts: number[] }>();
+  /** Where each list is cut into chunks (the index each chunk starts at), by list and average chunk length. */
+  readonly cuts = new WeakMap<readonly Named[], Map<number, number[]>>();
 }
 
 /**
@@ -217,15 +217,16 @@ function nameHash(name: string): number {
  * no cut past the next one by name.
  */
 function* cutsOf(items: readonly Named[], average: number, kept: KeptLists): Steps<number[]> {
-  const known = kept.cuts.get(items);
-  if (known?.average === average) return known.starts;
+  const known = kept.cuts.get(items)?.get(average);
+  if (known) return known;
   const longest = 4 * average;
   const starts = items.length > 0 ? [0] : [];
   for (let i = 1; i < items.length; i++) {
     if (i - starts[starts.length - 1]! >= longest || nameHash(items[i]!.name) % average === 0) starts.push(i);
     if (i % STEP === 0) yield;
   }
-  kept.cuts.set(items, { average, starts });
+  const byAverage = kept.cuts.get(items) ?? new Map<number, number[]>();
+  kept.cuts.set(items, byAverage.set(average, starts));
   return starts;
 }
 
