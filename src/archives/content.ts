@@ -4,6 +4,11 @@
  * header line with the generation date, packaged bases only) in the legacy profile and as
  * today's aurweb writes them in the current one; the JSON archives in today's layout in
  * both. Row orders follow readmodel/row-order.ts. Nothing here knows of files or HTTP.
+ *
+ * A body comes in chunks of lines, cut where the lines' names say (`cutsOf`). A chunk
+ * tells whether it is still the chunk an earlier build made (`sameAs`, from the packages,
+ * bases, revisions or names its text was made from) without making its text, which it
+ * makes only when it is not (`make`). What the publisher keeps of a chunk holds no line.
  */
 import { createHash, type Hash } from "node:crypto";
 import { fold } from "../collation/general-ci.js";
