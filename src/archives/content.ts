@@ -10,10 +10,10 @@
  * bases, revisions or names its text was made from) without making its text, which it
  * makes only when it is not (`make`). What the publisher keeps of a chunk holds no line.
  */
-import { createHash, type Hash } from "node:crypto";
 import { fold } from "../collation/general-ci.js";
 import { byFoldedName, byFoldedText, extendedDeclarationOrder, inArchiveListOrder, type ArchiveListOrder } from "../readmodel/row-order.js";
 import type { Snapshot } from "../readmodel/snapshot.js";
+import { indexInAscending } from "../readmodel/sorted-search.js";
 import { filterInSteps, forEachInSteps, sortInSteps, STEP, type Steps } from "../readmodel/steps.js";
 import type { Declaration, DeclarationTable, Package, PackageBase, ScanOrder } from "../readmodel/types.js";
 import { formatSnapshotUri } from "../rpc/rows.js";
@@ -117,10 +117,9 @@ interface PackagesSource {
   /** Each package's base and its revision: a vote or flag patched in place bumps it. */
   bases: PackageBase[];
   revisions: number[];
-  /** The extended archive's: the declaration tables read, and a digest of what the chunk's packages declare there. */
+  /** The extended archive's: the declaration tables read. */
   depends?: DeclarationTable;
   relations?: DeclarationTable;
-  declarations?: string;
 }
 
 interface ConstantSource {
@@ -328,8 +327,8 @@ class PackageChunk implements Chunk {
 
   /**
    * The same packages with the same bases at the same revisions; in the extended archive,
-   * the same declaration tables too, or, when the tables were read again, declarations that
-   * read the same (the kept source then takes the new tables, for the next build).
+   * the same declaration tables too, or, when the tables were read again, the same rows for
+   * these packages in both (the kept source then takes the new tables, for the next build).
    */
   *sameAs(kept: ChunkSource): Steps<boolean> {
     const { start, end, packages } = this;
@@ -343,12 +342,12 @@ class PackageChunk implements Chunk {
     if (kept.kind === "meta") return true;
     const { depends, relations } = this.archive.snapshot.declarationTables;
     if (kept.depends === depends && kept.relations === relations) return true;
-    const digest = createHash("sha256");
+    if (!sameTypes(kept.depends!, depends) || !sameTypes(kept.relations!, relations)) return false;
     for (let i = start; i < end; i++) {
-      addDeclarations(digest, [...this.archive.snapshot.declarationsOf(packages[i]!)], this.ranks());
-      if (i % ENCODE_STEP === ENCODE_STEP - 1) yield;
+      const id = packages[i]!.id;
+      if (!sameRows(kept.depends!, depends, id) || !sameRows(kept.relations!, relations, id)) return false;
+      if (i % STEP === STEP - 1) yield;
     }
-    if (digest.digest("base64") !== kept.declarations) return false;
     kept.depends = depends;
     kept.relations = relations;
     return true;
@@ -363,7 +362,6 @@ class PackageChunk implements Chunk {
     const bases: PackageBase[] = [];
     const revisions: number[] = [];
     const text: string[] = first ? ["[\n"] : [];
-    const digest = createHash("sha256");
     for (let i = 0; i < packages.length; i++) {
       const pkg = packages[i]!;
       bases.push(pkg.base);
@@ -371,7 +369,6 @@ class PackageChunk implements Chunk {
       let line = metaObject(pkg, snapshotUri);
       if (extended) {
         const declarations = [...snapshot.declarationsOf(pkg)];
-        addDeclarations(digest, declarations, this.ranks());
         line = `${line.slice(0, -1)}${extendedFields(pkg, declarations, this.ranks())}}`;
       }
       text.push(last && i === packages.length - 1 ? `${line}\n]` : `${line},\n`);
@@ -381,7 +378,6 @@ class PackageChunk implements Chunk {
     if (extended) {
       source.depends = snapshot.declarationTables.depends;
       source.relations = snapshot.declarationTables.relations;
-      source.declarations = digest.digest("base64");
     }
     return { text, source };
   }
@@ -402,17 +398,28 @@ class ConstantChunk implements Chunk {
   }
 }
 
-/**
- * Adds a package's declarations, in their rows' order, to a digest that differs when any
- * of them does (each field with its length, so that no two lists read the same).
- */
-function addDeclarations(digest: Hash, declarations: readonly Declaration[], typeRanks: ReadonlyMap<string, number>): void {
-  let key = `${declarations.length};`;
-  for (const d of declarations) {
-    const condition = d.condition ?? "";
-    key += `${d.type.length}:${d.type}${typeRanks.get(d.type)};${d.name.length}:${d.name}${d.condition === null ? "-" : `${condition.length}:${condition}`}`;
+/** Whether two versions of a declaration table name their types alike, so that a type ID means the same name and place in both. */
+function sameTypes(a: DeclarationTable, b: DeclarationTable): boolean {
+  const [x, y] = [a.columns.typeNames, b.columns.typeNames];
+  if (x === y) return true;
+  if (x.size !== y.size) return false;
+  for (const [id, name] of x) if (y.get(id) !== name) return false;
+  return true;
+}
+
+/** Whether a package's rows read the same in two versions of a declaration table: the same types, names and conditions, in the same order. */
+function sameRows(a: DeclarationTable, b: DeclarationTable, packageId: number): boolean {
+  if (a === b) return true;
+  const i = indexInAscending(a.packageIds.length, (k) => a.packageIds[k]!, packageId);
+  const j = indexInAscending(b.packageIds.length, (k) => b.packageIds[k]!, packageId);
+  const count = i < 0 ? 0 : a.starts[i + 1]! - a.starts[i]!;
+  if (count !== (j < 0 ? 0 : b.starts[j + 1]! - b.starts[j]!)) return false;
+  for (let n = 0; n < count; n++) {
+    const ra = a.order[a.starts[i]! + n]!;
+    const rb = b.order[b.starts[j]! + n]!;
+    if (a.columns.typeIds[ra] !== b.columns.typeIds[rb] || a.columns.names[ra] !== b.columns.names[rb] || a.columns.conditions[ra] !== b.columns.conditions[rb]) return false;
   }
-  digest.update(key);
+  return true;
 }
 
 const nullable = (s: string | null) => (s === null ? "null" : orjsonString(s));

@@ -159,7 +159,7 @@ describe("chunks kept from one build to the next", () => {
     await expectSameAsFromScratch();
   });
 
-  it("a dependency added to a package: the extended archive's chunk alone, the others found the same by what their packages declare", async () => {
+  it("a dependency added to a package: the extended archive's chunk alone, the others found the same by their packages' rows in the tables read again", async () => {
     const { name } = await singlePackageBase(2);
     const id = packageNamed(model.current()!, name)!.id;
     const tables = model.current()!.declarationTables;
