@@ -8,7 +8,7 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
+import { crc32, gunzipSync, inflateRawSync } from "node:zlib";
 import type mysql from "mysql2/promise";
 import { createConnection } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -124,6 +124,16 @@ describe("chunks kept from one build to the next", () => {
   it("from scratch: every chunk is compressed and every archive written", async () => {
     const report = await publisher.build(model.current()!);
     for (const name of ARCHIVE_NAMES) expect(report.compressed[name], name).toBeGreaterThan(100);
+    // Each file is one gzip member: its deflate stream ends right before the trailer, which holds the whole text's CRC and length.
+    const manifest = (await readManifest(dir))!;
+    for (const name of ARCHIVE_NAMES) {
+      const file = await readFile(join(dir, manifest[name]!.file));
+      const { buffer, engine } = inflateRawSync(file.subarray(10), { info: true }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
+      expect(engine.bytesWritten, name).toBe(file.length - 18);
+      expect(buffer.equals(gunzipSync(file)), name).toBe(true);
+      expect(file.readUInt32LE(file.length - 8), name).toBe(crc32(buffer));
+      expect(file.readUInt32LE(file.length - 4), name).toBe(buffer.length);
+    }
     expect(report.written).toEqual([...ARCHIVE_NAMES]);
   });
 
