@@ -156,6 +156,7 @@ export function archiveText(snapshot: Snapshot, name: ArchiveName, settings: Arc
   }
 }
 
+/** A list at hand, where the others are sorted in steps. */
 function* listed<T>(items: T[]): Steps<T[]> {
   return items;
 }
