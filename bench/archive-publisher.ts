@@ -57,3 +57,12 @@ export function vote(base: PackageBase): void {
   base.numVotes++;
   base.revision++;
 }
+
+/**
+ * The snapshot as after an upload that read the declaration rows again: the same rows in
+ * new tables, which the extended archive must compare by what each package declares.
+ */
+export function withTablesReadAgain(snapshot: Snapshot): Snapshot {
+  const { depends, relations } = snapshot.declarationTables;
+  return Object.create(snapshot, { declarationTables: { value: { depends: { ...depends }, relations: { ...relations } } } }) as Snapshot;
+}

@@ -3,9 +3,10 @@
  * and 400K packages (built in this process from a loaded read model), and, against the
  * service as `npm start` runs it, info-1's latency at 50 connections while the archives
  * are rebuilt after changes (a vote a second) beside the same load without changes, in
- * alternating pairs, and the archive requests' own throughput.
+ * alternating pairs, the service's memory after them (the largest process is the builder),
+ * and the archive requests' own throughput.
  *
- *   npm run bench:archives [-- --scale <n>] [--seconds <s>]
+ *   npm run bench:archives [-- --scales 1,4] [--seconds <s>] [--port <n>]
  */
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -17,10 +18,11 @@ import { connect, prepareDatabase } from "./dataset.js";
 import { checkLoadGenerator, load, referenceAnswers } from "./load.js";
 import { startServerProcess } from "./server-process.js";
 
-const USAGE = `usage: npm run bench:archives [-- --scales 1,4] [--seconds 10]
+const USAGE = `usage: npm run bench:archives [-- --scales 1,4] [--seconds 10] [--port 0]
 
   --scales <list>  data set sizes for the rebuild cost, in 100K packages (default 1,4)
-  --seconds <s>    length of each load cell (default 10)`;
+  --seconds <s>    length of each load cell (default 10)
+  --port <n>       the service's port (default 0: any free one)`;
 
 const SERVICE_MAIN = new URL("../dist/src/main.js", import.meta.url).pathname;
 
@@ -77,6 +79,7 @@ async function main(): Promise<void> {
   const { values } = parseCommandLine(process.argv.slice(2), USAGE, {
     scales: { type: "string", default: "1,4" },
     seconds: { type: "string", default: "10" },
+    port: { type: "string", default: "0" },
   });
   const seconds = Number(values.seconds);
   checkLoadGenerator();
@@ -88,7 +91,7 @@ async function main(): Promise<void> {
   const service = await startServerProcess(
     "service",
     [SERVICE_MAIN],
-    { DATABASE_URL: database.url, PORT: "0", HOST: "127.0.0.1", RATE_LIMIT_REQUESTS: "0" },
+    { DATABASE_URL: database.url, PORT: values.port, HOST: "127.0.0.1", RATE_LIMIT_REQUESTS: "0" },
     600_000,
   );
   try {
@@ -123,6 +126,11 @@ async function main(): Promise<void> {
     }
     voting = false;
     await voter;
+    const memory = await service.memory();
+    rows.push(
+      `service after the cells: ${memory.processes} processes, largest RSS ${memory.rssMb.toFixed(0)} MB (peak ${memory.peakRssMb.toFixed(0)} MB), all together ${memory.totalRssMb.toFixed(0)} MB`,
+      "",
+    );
     rows.push("| cell | info-1 p99 (ms), each run | requests/s, each run |", "| --- | --- | --- |");
     for (const cell of cells) rows.push(`| ${cell.label} | ${cell.p99.join(", ")} | ${cell.rps.map((r) => Math.round(r)).join(", ")} |`);
     rows.push("", "| archive request | connections | requests/s | p99 (ms) | MB/s |", "| --- | --- | --- | --- | --- |");

@@ -17,8 +17,11 @@ export interface ArchiveEntry {
   size: number;
   /** When this content was built (ms since the epoch). */
   builtAt: number;
-  /** SHA-256 of the uncompressed body (the dated header left out): whether a new build changed anything. */
-  bodySha256: string;
+  /**
+   * SHA-256 over the SHA-256s of the body's chunks (the dated header left out), which
+   * depend on nothing but the text: whether a new build changed anything, after a restart too.
+   */
+  bodyDigest: string;
 }
 
 export type Manifest = Partial<Record<ArchiveName, ArchiveEntry>>;

@@ -5,17 +5,26 @@
  *
  * A build starts when the snapshot changed (a new one, or votes and flags patched into
  * it) and the last build started at least half of ARCHIVE_MAX_AGE ago, so a change the
- * read model has seen is in the archives within ARCHIVE_MAX_AGE. The text is made in
- * chunks between which the event loop runs, and gzip runs on libuv's thread pool.
+ * read model has seen is in the archives within ARCHIVE_MAX_AGE.
+ *
+ * An archive's body comes in chunks cut by content (content.ts). A build keeps each
+ * chunk's compressed bytes with what its text was made from, and compresses again only the
+ * chunks whose packages, bases or names changed, on libuv's thread pool; the others are
+ * compared, not made. The file is one gzip member assembled from the chunks' bytes
+ * (gzip-chunks.ts), written only when the body changed, which a digest over the chunks'
+ * own digests tells without reading the text. A build after a vote thus makes and
+ * compresses a chunk or two per JSON archive, and writes and hashes the compressed files.
+ * The work on the event loop is cut in slices of SLICE_MS.
  */
 import { createHash } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { readdir, rename, unlink } from "node:fs/promises";
+import { open, readdir, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { createGzip } from "node:zlib";
+import { crc32 } from "node:zlib";
 import type { Logger } from "../log.js";
 import type { Snapshot } from "../readmodel/snapshot.js";
-import { ARCHIVE_NAMES, archiveText, EncodedPackages, type ArchiveName, type ArchiveOrders, type ArchiveSettings } from "./content.js";
+import type { Steps } from "../readmodel/steps.js";
+import { ARCHIVE_NAMES, archiveText, CHUNK_LINES, KeptLists, type ArchiveName, type ArchiveOrders, type ArchiveSettings, type ChunkLines, type ChunkSource } from "./content.js";
+import { deflateChunk, gzipMember, type DeflatedChunk } from "./gzip-chunks.js";
 import { MANIFEST, readManifest, writeManifest, type ArchiveEntry, type Manifest } from "./manifest.js";
 
 export interface PublisherOptions {
@@ -29,6 +38,8 @@ export interface PublisherOptions {
   fallbackOrders: ArchiveOrders;
   logger: Logger;
   clock?: () => number;
+  /** Smaller chunks for tests on small data; CHUNK_LINES otherwise. */
+  chunkLines?: ChunkLines;
 }
 
 /** The files a build writes: nothing else in the directory is ever removed. */
@@ -37,6 +48,38 @@ const ARCHIVE_FILE = /^[0-9a-f]{16}-[a-z0-9-]+(\.json)?\.gz$/;
 /** The longest the text is made without letting the event loop run. */
 const SLICE_MS = 5;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Runs work in slices of SLICE_MS with the event loop running between them. */
+class Slices {
+  private ends = performance.now() + SLICE_MS;
+
+  /** Lets the event loop run if the slice is over. */
+  async pause(): Promise<void> {
+    if (performance.now() < this.ends) return;
+    await nextTurn();
+    this.ends = performance.now() + SLICE_MS;
+  }
+
+  async run<T>(steps: Steps<T>): Promise<T> {
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+      if (performance.now() >= this.ends) await this.pause();
+    }
+  }
+}
+
+/** Chunks compressed at once on the thread pool: enough to keep one busy while the next chunk's text is made. */
+const PARALLEL = 2;
+
+/** The bytes written in one call, between which the file's hash is taken. */
+const WRITE_BYTES = 1 << 20;
+
+/** A chunk as the builds keep it: its compressed bytes, the SHA-256 of its text, and what the text was made from. */
+interface CompressedChunk extends DeflatedChunk {
+  digest: Buffer;
+  source: ChunkSource;
+}
 
 /**
  * What identifies the state of a snapshot's data: the snapshot, and the revisions of its
@@ -51,6 +94,8 @@ function revisionOf(snapshot: Snapshot): number {
 export interface BuildReport {
   /** The archives whose content changed and were written. */
   written: ArchiveName[];
+  /** Per archive, the chunks of its body compressed in this build (the others were kept). */
+  compressed: Record<ArchiveName, number>;
   durationMs: number;
   cpuMs: number;
 }
@@ -62,7 +107,9 @@ export class ArchivePublisher {
   private lastStart = Number.NEGATIVE_INFINITY;
   private manifest: Manifest | undefined;
   private stopped = false;
-  private readonly encoded = new EncodedPackages();
+  private readonly kept = new KeptLists();
+  /** Each archive's chunks from the last build, by key. */
+  private readonly chunks = new Map<ArchiveName, Map<string, CompressedChunk>>();
 
   constructor(private readonly options: PublisherOptions) {}
 
@@ -119,81 +166,121 @@ export class ArchivePublisher {
     const { dir } = this.options;
     this.manifest ??= (await readManifest(dir)) ?? {};
     const orders = await this.options.orders().catch(() => this.options.fallbackOrders);
-    const settings: ArchiveSettings = { profile: this.options.profile, snapshotUri: this.options.snapshotUri, orders, reuse: this.encoded };
+    const settings: ArchiveSettings = {
+      profile: this.options.profile,
+      snapshotUri: this.options.snapshotUri,
+      orders,
+      kept: this.kept,
+      chunkLines: this.options.chunkLines ?? CHUNK_LINES,
+    };
     const now = this.now();
     const next: Manifest = { ...this.manifest };
     const written: ArchiveName[] = [];
+    const compressed = {} as Record<ArchiveName, number>;
+    const slices = new Slices();
     for (const name of ARCHIVE_NAMES) {
-      const entry = await this.writeArchive(snapshot, name, settings, now, this.manifest[name]);
+      const { entry, count } = await this.writeArchive(snapshot, name, settings, now, this.manifest[name], slices);
+      compressed[name] = count;
       if (entry) {
         next[name] = entry;
         written.push(name);
       }
     }
-    this.encoded.endBuild();
     if (written.length > 0) {
       await writeManifest(dir, next);
       await this.removeUnlisted(next, this.manifest);
       this.manifest = next;
     }
     const used = process.cpuUsage(cpu);
-    const report = { written, durationMs: performance.now() - started, cpuMs: (used.user + used.system) / 1000 };
-    if (written.length > 0) this.options.logger.info({ written, durationMs: Math.round(report.durationMs), cpuMs: Math.round(report.cpuMs) }, "metadata archives built");
+    const report = { written, compressed, durationMs: performance.now() - started, cpuMs: (used.user + used.system) / 1000 };
+    if (written.length > 0) {
+      const chunks = Object.values(compressed).reduce((a, b) => a + b, 0);
+      this.options.logger.info({ written, chunks, durationMs: Math.round(report.durationMs), cpuMs: Math.round(report.cpuMs) }, "metadata archives built");
+    }
     return report;
   }
 
-  /** Writes one archive to a new file; undefined (and nothing left behind) when its content did not change. */
-  private async writeArchive(snapshot: Snapshot, name: ArchiveName, settings: ArchiveSettings, now: number, previous: ArchiveEntry | undefined): Promise<ArchiveEntry | undefined> {
-    const temporary = join(this.options.dir, `.${name}.${process.pid}.tmp`);
+  /**
+   * Brings one archive's chunks up to date and writes the archive to a new file; no entry
+   * (and nothing written) when its body did not change. `count`: the chunks compressed.
+   */
+  private async writeArchive(
+    snapshot: Snapshot,
+    name: ArchiveName,
+    settings: ArchiveSettings,
+    now: number,
+    previous: ArchiveEntry | undefined,
+    slices: Slices,
+  ): Promise<{ entry?: ArchiveEntry; count: number }> {
     const text = archiveText(snapshot, name, settings, new Date(now));
-    const body = createHash("sha256");
-    const compressed = createHash("sha256");
-    let size = 0;
-    const gzip = createGzip();
-    const out = createWriteStream(temporary);
-    gzip.on("data", (chunk: Buffer) => {
-      compressed.update(chunk);
-      size += chunk.length;
-    });
-    gzip.pipe(out);
-    const finished = new Promise<void>((resolve, reject) => {
-      out.on("finish", resolve);
-      out.on("error", reject);
-      gzip.on("error", reject);
-    });
-    const write = async (chunk: string) => {
-      if (!gzip.write(chunk)) await new Promise<void>((resolve) => gzip.once("drain", resolve));
-    };
-    try {
-      if (text.header) await write(text.header);
-      let sliceEnds = performance.now() + SLICE_MS;
-      for (const chunk of text.body) {
-        if (typeof chunk === "string") {
-          body.update(chunk);
-          await write(chunk);
-        }
-        if (performance.now() >= sliceEnds) {
-          await nextTurn();
-          sliceEnds = performance.now() + SLICE_MS;
+    const kept = this.chunks.get(name) ?? new Map<string, CompressedChunk>();
+    const keys: string[] = [];
+    const body: Promise<CompressedChunk>[] = [];
+    const compressing = new Set<Promise<unknown>>();
+    let count = 0;
+    for (;;) {
+      const step = text.chunks.next();
+      if (step.done) break;
+      const chunk = step.value;
+      if (chunk) {
+        const found = kept.get(chunk.key);
+        keys.push(chunk.key);
+        if (found && (await slices.run(chunk.sameAs(found.source)))) {
+          body.push(Promise.resolve(found));
+        } else {
+          const { text: chunkText, source } = await slices.run(chunk.make());
+          while (compressing.size >= PARALLEL) await Promise.race(compressing);
+          const made = compress(await slices.run(encode(chunkText)), source);
+          compressing.add(made);
+          void made.finally(() => compressing.delete(made)).catch(() => undefined);
+          body.push(made);
+          count++;
         }
       }
-      gzip.end();
-      await finished;
+      await slices.pause();
+    }
+    const chunks = await Promise.all(body);
+    this.chunks.set(name, new Map(keys.map((key, i) => [key, chunks[i]!])));
+    const bodyDigest = createHash("sha256");
+    for (const chunk of chunks) bodyDigest.update(chunk.digest);
+    const digest = bodyDigest.digest("hex");
+    if (previous?.bodyDigest === digest) return { count };
+    const header = text.header ? [await compress(await slices.run(encode([text.header])), { kind: "constant", text: text.header })] : [];
+    const { file, sha256, size } = await this.writeFile(name, gzipMember([...header, ...chunks]), slices);
+    return { entry: { file, sha256, size, builtAt: now, bodyDigest: digest }, count };
+  }
+
+  /** Writes `parts` to a new file named by their SHA-256, taken as they are written. */
+  private async writeFile(name: ArchiveName, parts: Buffer[], slices: Slices): Promise<{ file: string; sha256: string; size: number }> {
+    const temporary = join(this.options.dir, `.${name}.${process.pid}.tmp`);
+    const hash = createHash("sha256");
+    let size = 0;
+    const handle = await open(temporary, "w");
+    try {
+      for (let i = 0; i < parts.length; ) {
+        const batch: Buffer[] = [];
+        let bytes = 0;
+        while (i < parts.length && (batch.length === 0 || bytes < WRITE_BYTES)) {
+          const part = parts[i++]!;
+          hash.update(part);
+          batch.push(part);
+          bytes += part.length;
+        }
+        const { bytesWritten } = await handle.writev(batch);
+        if (bytesWritten !== bytes) throw new Error(`${name}: wrote ${bytesWritten} of ${bytes} bytes`);
+        size += bytes;
+        await slices.pause();
+      }
+      await handle.close();
     } catch (error) {
-      gzip.destroy();
-      out.destroy();
+      await handle.close().catch(() => undefined);
       await unlink(temporary).catch(() => undefined);
       throw error;
     }
-    const bodySha256 = body.digest("hex");
-    if (previous?.bodySha256 === bodySha256) {
-      await unlink(temporary);
-      return undefined;
-    }
-    const sha256 = compressed.digest("hex");
+    const sha256 = hash.digest("hex");
     const file = `${sha256.slice(0, 16)}-${name}`;
     await rename(temporary, join(this.options.dir, file));
-    return { file, sha256, size, builtAt: now, bodySha256 };
+    return { file, sha256, size };
   }
 
   /**
@@ -206,4 +293,28 @@ export class ArchivePublisher {
       if (!keep.has(file) && ARCHIVE_FILE.test(file)) await unlink(join(this.options.dir, file)).catch(() => undefined);
     }
   }
+}
+
+/** The characters made into bytes, hashed and checked at once. */
+const ENCODE_CHARS = 64 * 1024;
+
+/** A chunk's text as bytes, with its CRC-32 and its SHA-256 (which names it in the archive's body digest), a few pieces at a time. */
+function* encode(pieces: readonly string[]): Steps<{ text: Buffer; crc: number; digest: Buffer }> {
+  const buffers: Buffer[] = [];
+  const digest = createHash("sha256");
+  let crc = 0;
+  for (let i = 0; i < pieces.length; ) {
+    let group = "";
+    while (i < pieces.length && group.length < ENCODE_CHARS) group += pieces[i++];
+    const bytes = Buffer.from(group);
+    digest.update(bytes);
+    crc = crc32(bytes, crc);
+    buffers.push(bytes);
+    yield;
+  }
+  return { text: Buffer.concat(buffers), crc, digest: digest.digest() };
+}
+
+async function compress({ text, crc, digest }: { text: Buffer; crc: number; digest: Buffer }, source: ChunkSource): Promise<CompressedChunk> {
+  return { deflated: await deflateChunk(text), crc, length: text.length, digest, source };
 }

@@ -108,22 +108,21 @@ export function* sortInSteps<T>(items: T[], compare: (a: T, b: T) => number): St
   let from = items;
   let to = new Array<T>(n);
   for (let width = STEP; width < n; width *= 2) {
-    let written = 0;
+    let compared = 0;
     for (let left = 0; left < n; left += 2 * width) {
       const middle = Math.min(left + width, n);
       const right = Math.min(left + 2 * width, n);
       let i = left;
       let j = middle;
       let k = left;
-      // `<= 0` takes from the left run on ties, which keeps the sort stable.
-      while (i < middle && j < right) to[k++] = compare(from[i]!, from[j]!) <= 0 ? from[i++]! : from[j++]!;
+      // `<= 0` takes from the left run on ties, which keeps the sort stable. The late
+      // passes merge runs of many thousands: they yield inside a merge too.
+      while (i < middle && j < right) {
+        to[k++] = compare(from[i]!, from[j]!) <= 0 ? from[i++]! : from[j++]!;
+        if (++compared % STEP === 0) yield;
+      }
       while (i < middle) to[k++] = from[i++]!;
       while (j < right) to[k++] = from[j++]!;
-      written += right - left;
-      if (written >= STEP) {
-        written = 0;
-        yield;
-      }
     }
     [from, to] = [to, from];
   }

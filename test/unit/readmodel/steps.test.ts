@@ -133,4 +133,21 @@ describe("sortInSteps", () => {
     while (!steps.next().done) yields++;
     expect(yields).toBeGreaterThanOrEqual(8);
   });
+
+  it("yields inside the long merges of its last passes, not only between them", () => {
+    const items = Array.from({ length: 40 * STEP + 3 }, (_, i) => (i * 7919) % 1000);
+    let compares = 0;
+    let most = 0;
+    const steps = sortInSteps(items, (a, b) => {
+      compares++;
+      return a - b;
+    });
+    while (!steps.next().done) {
+      most = Math.max(most, compares);
+      compares = 0;
+    }
+    // The first pass sorts runs of STEP items with Array.prototype.sort, some STEP·log(STEP) compares each.
+    expect(most).toBeLessThanOrEqual(STEP * Math.ceil(Math.log2(STEP)) * 2);
+    expect(compares).toBeLessThanOrEqual(STEP);
+  });
 });
