@@ -39,7 +39,7 @@ import { floorReport, measureFloor } from "./floor.js";
 import { checkLoadGenerator, load, recordAnswer, type ReferenceAnswer } from "./load.js";
 import { machineLine, ratioTarget, runReport, TARGET_CONNECTIONS, type Cell, type Run } from "./report.js";
 import { bulkInfo, mixSubjects, readQueryFile, relationSearches, type Subject } from "./requests.js";
-import { ADDRESS_POOL, measureLimited, startLimitedServices, type LimitedServices } from "./rate-limit-cells.js";
+import { ADDRESS_POOL, measureLimited, meetAddressPool, startLimitedServices, type LimitedServices } from "./rate-limit-cells.js";
 import { startServerProcess, untilArchivesBuilt, type ServerProcess } from "./server-process.js";
 import { verifyAnswer } from "./verify.js";
 
@@ -132,6 +132,7 @@ async function main(): Promise<void> {
       console.log(`\n${machineLine({ loadAverageAtStart, ...FULL_CELLS })}\n${floorReport(cells)}`);
       return;
     }
+    await meetAddressPool(limited, answers.get(subjects[0]!.name)!.references);
     const cells = await runCells(watch, service, limited, ceiling, subjects, answers, connectionCounts, timing);
     if (service.failure) throw new Error(service.failure);
     const freshness = values.quick ? undefined : await measureFreshness(watch, connection, service, subjects, answers);

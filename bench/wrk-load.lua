@@ -9,7 +9,8 @@
 --
 -- With a second argument n > 0, every request carries an X-Real-IP drawn at random from n
 -- addresses (10.0.0.0 onwards), as nginx in front names the client: the rate limit then
--- counts a large pool of clients, as in production.
+-- counts a large pool of clients, as in production. With a third argument "in-turn" the
+-- addresses are taken in turn instead, so that a run of n requests sends each once.
 --
 -- wrk does not say which request an answer belongs to, so an answer is matched by its ETag
 -- (an MD5 of its body) against all the references of the file. For a single path that is
@@ -30,9 +31,11 @@ local addresses = {}
 -- Per request: the text before and after the address, or the whole request in [1].
 local parts = {}
 local PLACEHOLDER = "\1address\1"
+local in_turn, next_address = false, 0
 
 function init(args)
   local pool = tonumber(args[2] or "0")
+  in_turn = args[3] == "in-turn"
   for i = 0, pool - 1 do
     addresses[#addresses + 1] = string.format("10.%d.%d.%d", math.floor(i / 65536) % 256, math.floor(i / 256) % 256, i % 256)
   end
@@ -61,7 +64,16 @@ end
 function request()
   next_request = next_request % #requests + 1
   local split = parts[next_request]
-  if split then return split[1] .. addresses[math.random(#addresses)] .. split[2] end
+  if split then
+    local address
+    if in_turn then
+      next_address = next_address % #addresses + 1
+      address = addresses[next_address]
+    else
+      address = addresses[math.random(#addresses)]
+    end
+    return split[1] .. address .. split[2]
+  end
   return requests[next_request]
 end
 
