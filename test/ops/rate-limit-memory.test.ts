@@ -27,13 +27,13 @@ describe("the rate limit's memory of addresses", () => {
     await redis.quit();
   });
 
+  /** A limiter counting in Redis on the clock `now`, which the test moves. */
+  const limiterAt = (now: () => number) =>
+    new RateLimiter(new RedisRateLimitStore(redis, { timeoutMs: 5000 }), { limit: LIMIT, windowSeconds: 3600, flushMs: 1000, timeoutMs: 5000 }, now);
+
   it("keeps a limited address past a quiet minute: it is refused at once, without a new read", async () => {
     let now = Date.now();
-    const limiter = new RateLimiter(
-      new RedisRateLimitStore(redis, { timeoutMs: 5000 }),
-      { limit: LIMIT, windowSeconds: 3600, flushMs: 1000, timeoutMs: 5000 },
-      () => now,
-    );
+    const limiter = limiterAt(() => now);
     const limited = ips[2]!;
     try {
       for (let i = 0; i < LIMIT; i++) expect(await limiter.isLimited(limited)).toBe(false);
@@ -49,11 +49,7 @@ describe("the rate limit's memory of addresses", () => {
 
   it("drops an address after a quiet minute, and reads the store again on its next request", async () => {
     let now = Date.now();
-    const limiter = new RateLimiter(
-      new RedisRateLimitStore(redis, { timeoutMs: 5000 }),
-      { limit: LIMIT, windowSeconds: 3600, flushMs: 1000, timeoutMs: 5000 },
-      () => now,
-    );
+    const limiter = limiterAt(() => now);
     try {
       const [quiet, recent] = ips as [string, string];
       expect(await limiter.isLimited(quiet)).toBe(false);
