@@ -4,18 +4,13 @@
  * starts with an address's first request, every request in it counts (limited ones too),
  * and a request is refused once the count exceeds the limit.
  *
- * A process reads an address's count from the store when it first meets the address (the
- * new addresses of a moment share one read) and answers that first request without
- * waiting for it; the address's other requests wait for the read, then the process
- * decides on its own: exactly, for the requests it answers. Every RATE_LIMIT_FLUSH_MS it
- * adds its counts to the store in one batch and reads back the totals, which bring in what
- * other processes (and PHP) counted.
- *
- * What can pass the limit, across processes: what all processes answer of an address in
- * two flush intervals (its counts reach another process within its flush, then that one's),
- * and one request per process that met the address anew while the store already held it
- * over the limit. A process keeps a limited address until its window is over, so that
- * request is not repeated while the address keeps asking. The store's counts trail the
+ * A process reads an address's count from the store on the address's first request
+ * (the new addresses of a moment share one read), then decides on its own: exactly, for
+ * the requests it answers. Every RATE_LIMIT_FLUSH_MS it adds its counts to the store in
+ * one batch and reads back the totals, which bring in what other processes (and PHP)
+ * counted. Another process's counts reach this one within two intervals (its flush, then
+ * this one's), so across processes one address can get answered beyond the limit at most
+ * what all processes answer of it in two flush intervals; the store's counts trail the
  * requests answered by at most one interval, and the pending counts are written on
  * shutdown.
  */
@@ -64,12 +59,8 @@ export interface RateLimitPolicy {
 /** Most addresses in one statement or script. */
 const BATCH = 500;
 
-/**
- * The shortest time between two reads of new addresses, in ms: what the requests of an
- * address after its first may wait on top of the read, against a statement per turn of
- * the event loop under load.
- */
-const READ_EVERY_MS = 10;
+/** Reads of new addresses one process has under way at most. */
+const READS_AT_ONCE = 4;
 
 /**
  * Flush intervals after which an address nobody asked for is dropped once its counts are
@@ -104,9 +95,9 @@ export class RateLimiter {
   private readonly addresses = new Map<string, Address>();
   /** Addresses waiting for the next read, with what to do once it is back. */
   private toRead = new Map<string, () => void>();
-  /** Whether a read is under way or due, and when the last one started. */
-  private readBusy = false;
-  private lastRead = Number.NEGATIVE_INFINITY;
+  /** Reads under way, and whether one is due at the end of this turn. */
+  private reads = 0;
+  private readDue = false;
   private readonly deadline: TimeLimit;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
@@ -139,10 +130,7 @@ export class RateLimiter {
     return this.store.statements;
   }
 
-  /**
-   * Counts a request of `ip`; true when it is over the limit. A promise only while the
-   * first read of the address is under way, for its requests after the first.
-   */
+  /** Counts a request of `ip`; true when it is over the limit. A promise only for an address this process has not seen. */
   isLimited(ip: string): boolean | Promise<boolean> {
     if (!this.enabled) return false;
     const address = this.addresses.get(ip);
@@ -164,17 +152,7 @@ export class RateLimiter {
     return address.known + address.sending + address.pending > this.policy.limit;
   }
 
-  /** Whether the address's next request would be refused. */
-  private atLimit(address: Address): boolean {
-    return address.known + address.sending + address.pending >= this.policy.limit;
-  }
-
-  /**
-   * Answered at once: most clients of the RPC send a few requests at a time, so waiting
-   * for the read would put a round trip to the store in front of a large share of all
-   * requests, for a refusal that only an address already over the limit elsewhere needs.
-   */
-  private firstRequest(ip: string): boolean {
+  private firstRequest(ip: string): Promise<boolean> {
     const now = this.seconds();
     const address: Address = { start: now, known: 0, sending: 0, pending: 0, seen: now };
     address.reading = new Promise<void>((resolve) => this.toRead.set(ip, resolve)).then(() => {
@@ -182,24 +160,25 @@ export class RateLimiter {
     });
     this.addresses.set(ip, address);
     this.readSoon();
-    return this.count(address);
+    return address.reading.then(() => this.count(address));
   }
 
   /**
-   * Reads the addresses met since the last read, together: one read at a time, and at
-   * most one every READ_EVERY_MS, so that under load the new addresses of many turns share
-   * a statement. Only an address's requests after its first wait for its read.
+   * Reads the addresses that arrived in this turn of the event loop, together; a few reads
+   * may be under way at once, so that an address's first request waits for one round trip,
+   * not for the reads before it too.
    */
   private readSoon(): void {
-    if (this.readBusy) return;
-    this.readBusy = true;
-    const wait = this.lastRead + READ_EVERY_MS - performance.now();
-    if (wait > 0) setTimeout(() => void this.readBatch(), wait);
-    else setImmediate(() => void this.readBatch());
+    if (this.readDue || this.reads >= READS_AT_ONCE) return;
+    this.readDue = true;
+    setImmediate(() => {
+      this.readDue = false;
+      if (this.toRead.size > 0 && this.reads < READS_AT_ONCE) void this.readBatch();
+    });
   }
 
   private async readBatch(): Promise<void> {
-    this.lastRead = performance.now();
+    this.reads++;
     const batch = this.toRead;
     this.toRead = new Map();
     const ips = [...batch.keys()];
@@ -223,7 +202,7 @@ export class RateLimiter {
       this.failed(error);
     }
     for (const resolve of batch.values()) resolve();
-    this.readBusy = false;
+    this.reads--;
     if (this.toRead.size > 0) this.readSoon();
   }
 
@@ -261,9 +240,9 @@ export class RateLimiter {
         address.sending = address.pending;
         address.pending = 0;
         counts.push({ ip, requests: address.sending, start: address.start });
-      } else if ((address.start < oldest || (address.seen < idleSince && !this.atLimit(address))) && !address.reading && address.sending === 0) {
-        // Its window is over, or it has been quiet, is not limited and its counts are in
-        // the store: its next request reads the store again.
+      } else if ((address.start < oldest || address.seen < idleSince) && !address.reading && address.sending === 0) {
+        // Its window is over, or it has been quiet and its counts are in the store: its
+        // next request reads the store again.
         this.addresses.delete(ip);
       }
     }
