@@ -9,6 +9,7 @@
 import type { Pool as CallbackPool, PoolConnection as CallbackConnection, Query as QueryCommand } from "mysql2";
 import type mysql from "mysql2/promise";
 import type { Db } from "./client.js";
+import { RowSlices } from "./row-slices.js";
 import { DatabaseTimeout, type DatabaseAddress } from "./trouble.js";
 
 export interface QueryDeadlines {
@@ -64,15 +65,17 @@ function acquire(pool: mysql.Pool, ms: number): Promise<CallbackConnection> {
 /**
  * Runs `command` (a query sent on `connection`) and settles when it ends, fails, its
  * connection dies, or `ms` pass (since it was sent, or with `rowsExtend` since its last
- * row). On anything but a clean end the connection is destroyed.
+ * row). On anything but a clean end the connection is destroyed. With `inSlices`, the rows
+ * come in slices between which the event loop goes on (row-slices.ts).
  */
 function settle(
   connection: CallbackConnection,
   command: QueryCommand,
-  wait: { ms: number; rowsExtend: boolean; waitedFor: string },
+  wait: { ms: number; rowsExtend: boolean; waitedFor: string; inSlices?: boolean },
   onRow: (row: Row) => void,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
+    const slices = wait.inSlices ? new RowSlices(connection) : undefined;
     let lastProgress = performance.now();
     // Rows are counted, not timed: the watchdog notices progress when the count moved.
     let rows = 0;
@@ -82,6 +85,7 @@ function settle(
     const finish = (error?: unknown) => {
       if (done) return;
       done = true;
+      slices?.stop();
       clearInterval(watchdog);
       connection.off("error", onConnectionError);
       connection.off("end", onConnectionEnd);
@@ -114,6 +118,7 @@ function settle(
       } catch (error) {
         failed ??= error;
       }
+      slices?.afterRow();
     });
     command.on("error", (error: unknown) => (failed ??= error));
     command.on("end", () => finish(failed));
@@ -153,8 +158,9 @@ export class DeadlinePool {
   }
 
   /**
-   * Hands each row (an array in select order) to `use` as it arrives. No row for
-   * `streamIdleMs` (a stalled or dead connection) fails the read and destroys its connection.
+   * Hands each row (an array in select order) to `use` as it arrives, in slices between
+   * which the event loop goes on (row-slices.ts). No row for `streamIdleMs` (a stalled or
+   * dead connection) fails the read and destroys its connection.
    */
   streamRows(sql: string, values: readonly unknown[], use: (row: Row) => void): Promise<void> {
     return this.withConnection(async (session) => session.streamRows(sql, values, use));
@@ -177,7 +183,7 @@ export class DeadlineSession {
 
   streamRows(sql: string, values: readonly unknown[], use: (row: Row) => void): Promise<void> {
     const command = this.connection.query({ sql, values: values as unknown[], rowsAsArray: true });
-    return settle(this.connection, command, { ms: this.deadlines.streamIdleMs, rowsExtend: true, waitedFor: "the next row" }, use);
+    return settle(this.connection, command, { ms: this.deadlines.streamIdleMs, rowsExtend: true, waitedFor: "the next row", inSlices: true }, use);
   }
 }
 

@@ -181,13 +181,18 @@ export class Snapshot {
    * answers requests that started before it was replaced.
    */
   patchBases(rows: readonly BaseRow[]): boolean {
-    if (rows.length !== this.bases.length) return false;
-    const basesById = new Map(this.bases.map((b) => [b.id, b]));
+    const bases = this.bases;
+    if (rows.length !== bases.length) return false;
+    // Both lists are in ID order, and the loader hands back a base itself for each row in
+    // which nothing changed (load.ts): one walk by position, with no lookup table, finds
+    // the few that did. A row out of place differs in ID, which makes a rebuild.
     const changed: [PackageBase, BaseRow][] = [];
-    for (const row of rows) {
-      const base = basesById.get(row.id);
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      const base = bases[i]!;
+      if (row === base) continue;
       if (
-        !base ||
+        base.id !== row.id ||
         base.name !== row.name ||
         base.maintainerUID !== row.maintainerUID ||
         base.packagerUID !== row.packagerUID ||

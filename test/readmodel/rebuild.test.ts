@@ -14,7 +14,7 @@ import { loadSources, type SourceRows } from "../../src/readmodel/load.js";
 import { Snapshot } from "../../src/readmodel/snapshot.js";
 import { runAtOnce, runInSlices } from "../../src/readmodel/steps.js";
 import { ReadModel } from "../../src/readmodel/store.js";
-import type { ScanPlans } from "../../src/readmodel/types.js";
+import type { BaseRow, ScanPlans } from "../../src/readmodel/types.js";
 import { searchByText } from "../../src/rpc/lookup.js";
 import type { ScratchDatabase } from "../../support/database.js";
 import { readPublicDataSet, type PublicRows } from "../support/public-rows.js";
@@ -206,6 +206,34 @@ describe("rebuilding the snapshot while requests are answered", () => {
     expect(fresh(reread)).toEqual({ bases: [], packages: [] });
     expect(reread.declarationTables.depends).not.toBe(first.declarationTables.depends);
     expect([...reread.declarationsOf(declaring)].map((d) => d.name)).toContain("zzz-new");
+  });
+
+  it("applies a vote to the snapshot in place, and leaves any other change of a base to a rebuild", () => {
+    const snapshot = runAtOnce(Snapshot.build(rows, plans));
+    const state = () => snapshot.bases.map((b) => [b.id, b.numVotes, b.popularity, b.outOfDateTS, b.revision]);
+    const voted = snapshot.bases[1]!;
+    const votes = voted.numVotes;
+    const withRow = (at: number, row: BaseRow) => rows.bases.map((b, i) => (i === at ? row : b));
+
+    // The loader hands back a base itself for an unchanged row; rows equal in value do as well.
+    expect(snapshot.patchBases(snapshot.bases)).toBe(true);
+    expect(snapshot.patchBases(rows.bases)).toBe(true);
+    expect(snapshot.bases.every((b) => b.revision === 0)).toBe(true);
+
+    const before = state();
+    expect(snapshot.patchBases(withRow(1, { ...rows.bases[1]!, numVotes: votes + 1 }))).toBe(true);
+    expect(snapshot.bases[1]).toBe(voted);
+    expect([voted.numVotes, voted.revision]).toEqual([votes + 1, 1]);
+    expect(state().filter((b, i) => JSON.stringify(b) !== JSON.stringify(before[i])).map((b) => b[0])).toEqual([voted.id]);
+
+    // A name, a row out of ID order, one row fewer: nothing is applied.
+    const patched = state();
+    const renamed = withRow(2, { ...rows.bases[2]!, name: "renamed", numVotes: 1000 });
+    expect(snapshot.patchBases(renamed)).toBe(false);
+    const swapped = withRow(0, rows.bases[1]!).map((b, i) => (i === 1 ? rows.bases[0]! : b));
+    expect(snapshot.patchBases(swapped)).toBe(false);
+    expect(snapshot.patchBases(rows.bases.slice(1))).toBe(false);
+    expect(state()).toEqual(patched);
   });
 
   it("takes over the rows that did not change when a table is read again", async () => {
