@@ -63,11 +63,12 @@ const BATCH = 500;
 const READS_AT_ONCE = 4;
 
 /**
- * Flush intervals after which an address nobody asked for is dropped once its counts are
- * written: the store holds them, and its next request reads them again. This keeps a
- * process's memory to the addresses of the last minute or so, not of the whole window.
+ * Seconds after which an address nobody asked for is dropped once its counts are written:
+ * the store holds them, and its next request reads them again. This keeps a process's
+ * memory to the addresses of the last ten minutes (a few hundred bytes each), not of the
+ * whole window, while a client that comes back within them is decided without a read.
  */
-const IDLE_FLUSHES = 60;
+const IDLE_SECONDS = 600;
 
 /** What this process knows of one address. */
 interface Address {
@@ -233,7 +234,7 @@ export class RateLimiter {
   private async write(): Promise<void> {
     const now = this.seconds();
     const oldest = now - this.policy.windowSeconds;
-    const idleSince = now - Math.ceil((IDLE_FLUSHES * this.policy.flushMs) / 1000);
+    const idleSince = now - IDLE_SECONDS;
     const counts: PendingCount[] = [];
     for (const [ip, address] of this.addresses) {
       if (address.pending > 0) {
