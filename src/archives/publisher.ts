@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import type { Logger } from "../log.js";
 import type { Snapshot } from "../readmodel/snapshot.js";
-import type { Steps } from "../readmodel/steps.js";
+import { SliceBudget, type Steps } from "../readmodel/steps.js";
 import { ARCHIVE_NAMES, archiveText, CHUNK_LINES, KeptLists, type ArchiveName, type ArchiveOrders, type ArchiveSettings, type ChunkLines, type ChunkSource } from "./content.js";
 import { deflateChunk, gzipMember, type DeflatedChunk } from "./gzip-chunks.js";
 import { MANIFEST, readManifest, writeManifest, type ArchiveEntry, type Manifest } from "./manifest.js";
@@ -47,27 +47,6 @@ const ARCHIVE_FILE = /^[0-9a-f]{16}-[a-z0-9-]+(\.json)?\.gz$/;
 
 /** The longest the text is made without letting the event loop run. */
 const SLICE_MS = 5;
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Runs work in slices of SLICE_MS with the event loop running between them. */
-class Slices {
-  private ends = performance.now() + SLICE_MS;
-
-  /** Lets the event loop run if the slice is over. */
-  async pause(): Promise<void> {
-    if (performance.now() < this.ends) return;
-    await nextTurn();
-    this.ends = performance.now() + SLICE_MS;
-  }
-
-  async run<T>(steps: Steps<T>): Promise<T> {
-    for (;;) {
-      const step = steps.next();
-      if (step.done) return step.value;
-      if (performance.now() >= this.ends) await this.pause();
-    }
-  }
-}
 
 /** Chunks compressed at once on the thread pool: enough to keep one busy while the next chunk's text is made. */
 const PARALLEL = 2;
@@ -177,7 +156,7 @@ export class ArchivePublisher {
     const next: Manifest = { ...this.manifest };
     const written: ArchiveName[] = [];
     const compressed = {} as Record<ArchiveName, number>;
-    const slices = new Slices();
+    const slices = new SliceBudget(SLICE_MS);
     for (const name of ARCHIVE_NAMES) {
       const { entry, count } = await this.writeArchive(snapshot, name, settings, now, this.manifest[name], slices);
       compressed[name] = count;
@@ -210,7 +189,7 @@ export class ArchivePublisher {
     settings: ArchiveSettings,
     now: number,
     previous: ArchiveEntry | undefined,
-    slices: Slices,
+    slices: SliceBudget,
   ): Promise<{ entry?: ArchiveEntry; count: number }> {
     const text = archiveText(snapshot, name, settings, new Date(now));
     const kept = this.chunks.get(name) ?? new Map<string, CompressedChunk>();
@@ -218,10 +197,7 @@ export class ArchivePublisher {
     const body: Promise<CompressedChunk>[] = [];
     const compressing = new Set<Promise<unknown>>();
     let count = 0;
-    for (;;) {
-      const step = text.chunks.next();
-      if (step.done) break;
-      const chunk = step.value;
+    for (const chunk of text.chunks) {
       if (chunk) {
         const found = kept.get(chunk.key);
         keys.push(chunk.key);
@@ -251,7 +227,7 @@ export class ArchivePublisher {
   }
 
   /** Writes `parts` to a new file named by their SHA-256, taken as they are written. */
-  private async writeFile(name: ArchiveName, parts: Buffer[], slices: Slices): Promise<{ file: string; sha256: string; size: number }> {
+  private async writeFile(name: ArchiveName, parts: Buffer[], slices: SliceBudget): Promise<{ file: string; sha256: string; size: number }> {
     const temporary = join(this.options.dir, `.${name}.${process.pid}.tmp`);
     const hash = createHash("sha256");
     let size = 0;

@@ -59,6 +59,35 @@ export async function runInSlices<T>(steps: Steps<T>, slices: Slices): Promise<T
   }
 }
 
+/**
+ * One slice budget shared by many pieces of work in turn, each possibly short (a chunk of
+ * an archive, a file write): the event loop runs when the budget is spent, not after each
+ * piece, and no run of pieces holds it longer than `sliceMs`.
+ */
+export class SliceBudget {
+  private ends: number;
+
+  constructor(private readonly sliceMs: number) {
+    this.ends = performance.now() + sliceMs;
+  }
+
+  /** Lets the event loop run if the slice is over. */
+  async pause(): Promise<void> {
+    if (performance.now() < this.ends) return;
+    await nextTurn();
+    this.ends = performance.now() + this.sliceMs;
+  }
+
+  async run<T>(steps: Steps<T>): Promise<T> {
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+      // Checked here, so that a step within the slice costs no await.
+      if (performance.now() >= this.ends) await this.pause();
+    }
+  }
+}
+
 /** items.forEach(fn), yielding as it goes. */
 export function* forEachInSteps<T>(items: readonly T[], fn: (item: T) => void): Steps<void> {
   for (let i = 0; i < items.length; i++) {
