@@ -16,7 +16,7 @@ import { fullCollection } from "../src/readmodel/full-collection.js";
 import { openArchiveBench, vote } from "./archive-publisher.js";
 import { connect, prepareDatabase } from "./dataset.js";
 import { checkLoadGenerator, load, referenceAnswers } from "./load.js";
-import { startServerProcess } from "./server-process.js";
+import { startServerProcess, untilArchivesBuilt } from "./server-process.js";
 
 const USAGE = `usage: npm run bench:archives [-- --scales 1,4] [--seconds 10] [--port 0]
 
@@ -95,11 +95,7 @@ async function main(): Promise<void> {
     600_000,
   );
   try {
-    const until = Date.now() + 120_000;
-    while ((await fetch(`${service.url}/packages-meta-ext-v1.json.gz`, { method: "HEAD" })).status !== 200) {
-      if (Date.now() > until) throw new Error("no archives after 120 s");
-      await sleep(200);
-    }
+    await untilArchivesBuilt(service);
     const info = await referenceAnswers(service.url, ["/rpc/?v=5&type=info&arg[]=python3-numpy"]);
     const cells: { label: string; p99: number[]; rps: number[] }[] = [
       { label: "info-1, 50 connections, no changes", p99: [], rps: [] },
