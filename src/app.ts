@@ -109,7 +109,7 @@ export function createApp(options: CreateAppOptions): App {
 
   const metrics = options.metrics ?? createMetrics({ pools: databasePools(db) });
   metrics.watchReadModel(() => readModel.health(), replicas && (() => replicas.replicaStates()));
-  registerRateLimitMetrics(metrics.registry, () => deps.rateLimiter.storeStatements);
+  registerRateLimitMetrics(metrics.registry, deps.rateLimiter);
 
   // Hono's default router ends up as its trie router here: RegExpRouter refuses a static
   // `/rpc/docs` beside `/rpc/:version{v[0-9]+}/...`. Over this handful of routes

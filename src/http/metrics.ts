@@ -143,16 +143,27 @@ function readModelGauges(registry: Registry, health: () => ReadModelHealth, repl
 
 /**
  * aurweb_rate_limit_store_statements_total: what the rate limit sends its store
- * (statements to MariaDB, or commands and scripts to Redis), read from `sent` when scraped.
+ * (statements to MariaDB, or commands and scripts to Redis); and
+ * aurweb_rate_limit_addresses_read_total: the addresses whose count it read, each on its
+ * first request to a process, which waited for that read. Both read when scraped.
  */
-export function registerRateLimitMetrics(registry: Registry, sent: () => number): void {
+export function registerRateLimitMetrics(registry: Registry, limiter: { readonly storeStatements: number; readonly addressesRead: number }): void {
   new Counter({
     name: "aurweb_rate_limit_store_statements_total",
     help: "Statements (or Redis commands) the rate limit sent its store.",
     registers: [registry],
     collect() {
       this.reset();
-      this.inc(sent());
+      this.inc(limiter.storeStatements);
+    },
+  });
+  new Counter({
+    name: "aurweb_rate_limit_addresses_read_total",
+    help: "Client addresses whose count the rate limit read from its store, on their first request to this process (that request waited for the read).",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(limiter.addressesRead);
     },
   });
 }

@@ -104,6 +104,8 @@ export class RateLimiter {
   private flushing: Promise<void> | undefined;
   /** Since when the store has been failing, or undefined while it answers. */
   private failingSince: number | undefined;
+  /** Addresses whose count was read from the store on their first request here. */
+  private firstReads = 0;
 
   constructor(
     private readonly store: RateLimitStore,
@@ -129,6 +131,11 @@ export class RateLimiter {
   /** Statements (or commands) sent to the store so far. */
   get storeStatements(): number {
     return this.store.statements;
+  }
+
+  /** Addresses read from the store so far, each on its first request here: each such request waited for the read. */
+  get addressesRead(): number {
+    return this.firstReads;
   }
 
   /** Counts a request of `ip`; true when it is over the limit. A promise only for an address this process has not seen. */
@@ -183,6 +190,7 @@ export class RateLimiter {
     const batch = this.toRead;
     this.toRead = new Map();
     const ips = [...batch.keys()];
+    this.firstReads += ips.length;
     const reads = [];
     for (let i = 0; i < ips.length; i += BATCH) reads.push(this.store.read(ips.slice(i, i + BATCH)));
     try {

@@ -1,7 +1,8 @@
 /**
  * A process keeps in memory only the addresses that asked lately: one quiet for ten minutes,
  * its counts written, is dropped, and its next request reads the store again, so what
- * other processes counted meanwhile decides it. Real Redis, with the limiter's clock
+ * other processes counted meanwhile decides it (the metric of addresses read counts each
+ * read). Real Redis, with the limiter's clock
  * moved by the test.
  */
 import { randomInt } from "node:crypto";
@@ -37,6 +38,7 @@ describe("the rate limit's memory of addresses", () => {
       const [quiet, recent] = ips as [string, string];
       expect(await limiter.isLimited(quiet)).toBe(false);
       expect(await limiter.isLimited(recent)).toBe(false);
+      expect(limiter.addressesRead).toBe(2);
       await limiter.flush();
       // Other processes use up both addresses' limits meanwhile.
       await redis.set(requestsKey(quiet), LIMIT);
@@ -45,11 +47,13 @@ describe("the rate limit's memory of addresses", () => {
       // Ten seconds on, the address is still in memory: decided on this process's count.
       now += 10_000;
       expect(await limiter.isLimited(recent)).toBe(false);
+      expect(limiter.addressesRead).toBe(2);
 
       // Ten quiet minutes on, the flush drops the other one; its next request reads the store.
       now += 601_000;
       await limiter.flush();
       expect(await limiter.isLimited(quiet)).toBe(true);
+      expect(limiter.addressesRead).toBe(3);
     } finally {
       await limiter.stop();
     }
