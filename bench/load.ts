@@ -18,8 +18,8 @@ export interface LoadOptions {
   durationS: number;
   /** Send each request with an X-Real-IP drawn from this many addresses (as nginx in front would); none when 0 or absent. */
   addresses?: number;
-  /** Take the addresses in turn rather than at random. */
-  addressesInTurn?: boolean;
+  /** Take the addresses in turn from this one (0 is the first) rather than at random. */
+  addressesInTurnFrom?: number;
 }
 
 export interface LoadResult {
@@ -108,7 +108,7 @@ export async function load(baseUrl: string, answers: ReferenceAnswer[], options:
     const lines = answers.map((a) => [a.path, a.status, a.etag?.header ?? "", a.etag?.value ?? "", a.length, ...(a.form === undefined ? [] : [a.form])].join("\t"));
     await writeFile(file, `${lines.join("\n")}\n`);
     const args = ["-t", String(WRK_THREADS), "-c", String(options.connections), "-d", `${options.durationS}s`, "--timeout", WRK_TIMEOUT];
-    return parseResult(await run("wrk", [...args, "-s", WRK_SCRIPT, new URL("/", baseUrl).toString(), "--", file, String(options.addresses ?? 0), options.addressesInTurn ? "in-turn" : "random"]));
+    return parseResult(await run("wrk", [...args, "-s", WRK_SCRIPT, new URL("/", baseUrl).toString(), "--", file, String(options.addresses ?? 0), ...(options.addressesInTurnFrom === undefined ? ["random"] : ["in-turn", String(options.addressesInTurnFrom)])]));
   } finally {
     await rm(directory, { recursive: true, force: true });
   }

@@ -39,7 +39,7 @@ import { floorReport, measureFloor } from "./floor.js";
 import { checkLoadGenerator, load, recordAnswer, type ReferenceAnswer } from "./load.js";
 import { machineLine, ratioTarget, runReport, TARGET_CONNECTIONS, type Cell, type Run } from "./report.js";
 import { bulkInfo, mixSubjects, readQueryFile, relationSearches, type Subject } from "./requests.js";
-import { ADDRESS_POOL, measureLimited, meetAddressPool, startLimitedServices, type LimitedServices } from "./rate-limit-cells.js";
+import { ADDRESS_POOL, measureLimitOn, meetAddressPool, startLimitedServices, type LimitedServices } from "./rate-limit-cells.js";
 import { startServerProcess, untilArchivesBuilt, type ServerProcess } from "./server-process.js";
 import { verifyAnswer } from "./verify.js";
 
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
       console.log(`\n${machineLine({ loadAverageAtStart, ...FULL_CELLS })}\n${floorReport(cells)}`);
       return;
     }
-    await meetAddressPool(limited, answers.get(subjects[0]!.name)!.references);
+    await meetAddressPool(limited, answers.get(subjects[0]!.name)!.references, log);
     const cells = await runCells(watch, service, limited, ceiling, subjects, answers, connectionCounts, timing);
     if (service.failure) throw new Error(service.failure);
     const freshness = values.quick ? undefined : await measureFreshness(watch, connection, service, subjects, answers);
@@ -236,20 +236,18 @@ async function runCells(
     for (const subject of subjects) {
       if (service.failure) throw new Error(service.failure);
       const { problems, references } = answers.get(subject.name)!;
-      const { result: measured, ceilingRps } = await ceiling.around(connections, () =>
-        watch.during(() => warmAndLoad((options) => load(service.url, references, { ...options, addresses: ADDRESS_POOL }), connections, timing)),
-      );
+      const measureOff = () => warmAndLoad((options) => load(service.url, references, { ...options, addresses: ADDRESS_POOL }), connections, timing);
+      const { result: measured, ceilingRps } = await ceiling.around(connections, () => watch.during(measureOff));
       const { result, use } = measured;
       log(`${subject.name}, ${connections} connections: ${result.requestsPerSec.toFixed(0)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`);
-      // Right after the limit-off cell, so that the three are paired.
-      const limitOn =
-        connections === TARGET_CONNECTIONS
-          ? { table: await measureLimited(limited.table, references, connections, timing), redis: await measureLimited(limited.redis, references, connections, timing) }
-          : undefined;
+      const limitOn = connections === TARGET_CONNECTIONS ? await measureLimitOn(result, measureOff, limited, references, connections, timing) : undefined;
       if (limitOn) {
+        const rounds = limitOn.rounds.map((r) => `${r.off.toFixed(0)} / ${r.table.toFixed(0)} / ${r.redis.toFixed(0)}`).join(", ");
+        log(`  limit on, off / table / Redis req/s by round: ${rounds}`);
         log(
-          `  limit on: table ${limitOn.table.load.requestsPerSec.toFixed(0)} req/s (${limitOn.table.storeStatementsPerSec.toFixed(0)} statements/s), ` +
-            `Redis ${limitOn.redis.load.requestsPerSec.toFixed(0)} req/s (${limitOn.redis.storeStatementsPerSec.toFixed(0)} commands/s)`,
+          `  medians: off ${limitOn.offRequestsPerSec.toFixed(0)}, table ${limitOn.table.load.requestsPerSec.toFixed(0)} (${limitOn.table.storeStatementsPerSec.toFixed(0)} statements/s, ` +
+            `${limitOn.table.addressesReadPerSec.toFixed(0)} first reads/s), Redis ${limitOn.redis.load.requestsPerSec.toFixed(0)} ` +
+            `(${limitOn.redis.storeStatementsPerSec.toFixed(0)} commands/s, ${limitOn.redis.addressesReadPerSec.toFixed(0)} first reads/s)`,
         );
       }
       cells.push({ subject: subject.name, connections, load: result, ceilingRps, db: use, answerProblems: problems, limitOn });

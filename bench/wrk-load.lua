@@ -10,7 +10,8 @@
 -- With a second argument n > 0, every request carries an X-Real-IP drawn at random from n
 -- addresses (10.0.0.0 onwards), as nginx in front names the client: the rate limit then
 -- counts a large pool of clients, as in production. With a third argument "in-turn" the
--- addresses are taken in turn instead, so that a run of n requests sends each once.
+-- addresses are taken in turn instead, from the fourth argument's index (0 is the first),
+-- so that a run of n requests sends each once and the next run can go on where it stopped.
 --
 -- wrk does not say which request an answer belongs to, so an answer is matched by its ETag
 -- (an MD5 of its body) against all the references of the file. For a single path that is
@@ -36,6 +37,7 @@ local in_turn, next_address = false, 0
 function init(args)
   local pool = tonumber(args[2] or "0")
   in_turn = args[3] == "in-turn"
+  if in_turn then next_address = tonumber(args[4] or "0") % math.max(pool, 1) end
   for i = 0, pool - 1 do
     addresses[#addresses + 1] = string.format("10.%d.%d.%d", math.floor(i / 65536) % 256, math.floor(i / 256) % 256, i % 256)
   end

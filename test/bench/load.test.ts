@@ -8,11 +8,16 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { load, referenceAnswers } from "../../bench/load.js";
 
-/** Answers each path with its own body and ETag; `/flaky` changes its body on every other answer. */
-function startServer(): Promise<http.Server> {
+/**
+ * Answers each path with its own body and ETag; `/flaky` changes its body on every other
+ * answer. Keeps the X-Real-IP of each request in `addresses`.
+ */
+function startServer(addresses: string[]): Promise<http.Server> {
   let flaky = 0;
   const server = http.createServer((request, response) => {
     const path = request.url ?? "/";
+    const address = request.headers["x-real-ip"];
+    if (typeof address === "string") addresses.push(address);
     const body = path === "/flaky" ? `answer ${flaky++ % 2 === 0 ? "a" : "bb"}` : `answer to ${path}`;
     const etag = `"${createHash("md5").update(body).digest("hex")}"`;
     response.writeHead(path === "/missing" ? 404 : 200, { ETag: etag, "Content-Length": Buffer.byteLength(body) });
@@ -24,8 +29,9 @@ function startServer(): Promise<http.Server> {
 describe("bench load generator", () => {
   let server: http.Server;
   let base: string;
+  const addresses: string[] = [];
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer(addresses);
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -67,5 +73,17 @@ describe("bench load generator", () => {
     const result = await load(base, [reference!], options);
     expect(result.wrong).toBeGreaterThan(result.total / 3);
     expect(result.wrong).toBeLessThan(result.total);
+  });
+
+  it("takes the addresses in turn from where it is told to, across the pool's end", async () => {
+    const [reference] = await referenceAnswers(base, ["/a"]);
+    addresses.length = 0;
+    // One connection, so that the requests arrive in the order they were made. wrk makes
+    // one request before it connects, to check the script, and never sends it: 297 is the
+    // first address sent.
+    const result = await load(base, [reference!], { connections: 1, durationS: 1, addresses: 300, addressesInTurnFrom: 296 });
+    expect(result.total).toBeGreaterThan(10);
+    const sent = addresses.slice(0, 5);
+    expect(sent).toEqual(["10.0.1.41", "10.0.1.42", "10.0.1.43", "10.0.0.0", "10.0.0.1"]);
   });
 });
