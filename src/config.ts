@@ -44,8 +44,10 @@ export const configSchema = z.object({
   WORKERS: integer("WORKERS", 0, 256).default(0),
   // How long a request waits for the rate-limit store before it is let through uncounted.
   RATE_LIMIT_TIMEOUT_MS: integer("RATE_LIMIT_TIMEOUT_MS", 10, 60_000).default(250),
-  // How often each process adds its rate-limit counts to the store and reads back the totals.
-  RATE_LIMIT_FLUSH_MS: integer("RATE_LIMIT_FLUSH_MS", 10, 60_000).default(1000),
+  // How often each process adds its rate-limit counts to the store and reads back the totals:
+  // often enough for a limit counted over a day, seldom enough that a flush carries a few
+  // requests of most addresses rather than one (docs/operations.md, "Rate limit").
+  RATE_LIMIT_FLUSH_MS: integer("RATE_LIMIT_FLUSH_MS", 10, 60_000).default(5000),
   // Deadlines on the database and readiness (docs/operations.md, "Database faults").
   DB_ACQUIRE_TIMEOUT_MS: integer("DB_ACQUIRE_TIMEOUT_MS", 50, 600_000).default(DEFAULT_DEADLINES.acquireMs),
   DB_QUERY_TIMEOUT_MS: integer("DB_QUERY_TIMEOUT_MS", 50, 600_000).default(DEFAULT_DEADLINES.queryMs),

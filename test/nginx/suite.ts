@@ -98,7 +98,8 @@ function defineTests(config: ConfigUnderTest, tools: Tools): void {
     const trustNginx = { TRUSTED_PROXIES: "127.0.0.1" };
     [service, limitedService] = await Promise.all([
       start(startService({ DATABASE_URL: database.url, ...trustNginx })),
-      start(startService({ DATABASE_URL: database.url, ...trustNginx, RATE_LIMIT_REQUESTS: "2" })),
+      // Counts written every 500 ms, so that the table shows them well within the waits below.
+      start(startService({ DATABASE_URL: database.url, ...trustNginx, RATE_LIMIT_REQUESTS: "2", RATE_LIMIT_FLUSH_MS: "500" })),
     ]);
     [nginx, limitedNginx, echoNginx] = await Promise.all([
       start(startNginx(tools, config.template, { ...phpVars, SERVICE: service.address })),
