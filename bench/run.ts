@@ -135,6 +135,10 @@ async function main(): Promise<void> {
     await meetAddressPool(limited, answers.get(subjects[0]!.name)!.references, log);
     const cells = await runCells(watch, service, limited, ceiling, subjects, answers, connectionCounts, timing);
     if (service.failure) throw new Error(service.failure);
+    // The limit-on services watch the same database: left running, each would rebuild its
+    // snapshot and archives after every upload too, on the same cores.
+    await limited.stop();
+    limited = undefined;
     const freshness = values.quick ? undefined : await measureFreshness(watch, connection, service, subjects, answers);
     const memory = await service.memory();
 
