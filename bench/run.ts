@@ -13,7 +13,7 @@
  *                                 servers of the service's stack giving the same answers
  *                                 (floor.ts), at 50 connections
  *   npm run bench -- --quick      a few requests at 50 connections in short cells, no
- *                                 freshness measurements: under a minute, to spot a regression
+ *                                 freshness measurements: a few minutes, to spot a regression
  *
  * The service runs as `npm start` runs it, in a child process, reaching MariaDB through a
  * relay that counts its statements (db-tap.ts); the ceiling (ceiling.ts) runs in another
@@ -59,7 +59,7 @@ request with wrk at 10 and 50 connections and prints a table (docs/performance.m
   --mix        1,000 distinct name-desc searches and 1,000 distinct info requests
   --floor      each targeted request against the fastest servers of this stack
   --quick      info-1, search-name and suggest at 50 connections in
-               short cells, without the freshness measurements: under a minute
+               short cells, without the freshness measurements: a few minutes
   --scale <n>  n times the data set (generated once from the 100K set)
   --reload     load the data set again instead of reusing the database
   --help       show this text`;

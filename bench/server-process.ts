@@ -9,6 +9,8 @@ import { readFile } from "node:fs/promises";
 export interface ServerProcess {
   /** Base URL from the line the process logs when it listens. */
   url: string;
+  /** The process started (with a cluster, its primary). */
+  pid: number;
   /** From spawning the process to its listening line. */
   startupMs: number;
   /** Why the process ended before stop() was called, if it did. */
@@ -78,7 +80,7 @@ export function startServerProcess(
       clearTimeout(timer);
       child.off("exit", onExit);
       const pid = child.pid;
-      const server: ServerProcess = { url, startupMs: performance.now() - started, memory: () => readMemory(pid), stop };
+      const server: ServerProcess = { url, pid, startupMs: performance.now() - started, memory: () => readMemory(pid), stop };
       child.once("exit", (code, signal) => {
         // stop() asks with SIGTERM: the service exits 0, the ceiling dies of the signal.
         // Anything else (a crash) is reported even if it is noticed only while stopping.
