@@ -1,9 +1,10 @@
 /**
  * The rate limit as production runs it: two more services, with RATE_LIMIT_REQUESTS at its
  * default, one counting in the ApiRateLimit table and one in Redis, measured in rounds with
- * limit-off cells of the same request (so the machine's drift touches all of them alike). Every cell's requests carry an X-Real-IP from a pool of ADDRESS_POOL
- * addresses, believed from the loopback as from nginx in front; none reaches the limit.
- * What the limiter sent its store comes from the service's own counter in /metrics.
+ * limit-off cells of the same request (so the machine's drift touches all of them alike).
+ * Every cell's requests carry an X-Real-IP from a pool of ADDRESS_POOL addresses, believed
+ * from the loopback as from nginx in front; none reaches the limit. What the limiter sent
+ * its store, and the addresses it read, come from the service's own counters in /metrics.
  */
 import { Redis } from "ioredis";
 import type mysql from "mysql2/promise";
