@@ -17,7 +17,7 @@ import { parseCommandLine, runCommand, UsageError } from "../tools/cli/args.js";
 import { connect, prepareDatabase } from "./dataset.js";
 import { checkLoadGenerator, load, recordAnswer } from "./load.js";
 import { ADDRESS_POOL, meetAddressPool, startLimitedServices, type LimitedServices } from "./rate-limit-cells.js";
-import { startServerProcess, type ServerProcess } from "./server-process.js";
+import { processTree, startServerProcess, type ServerProcess } from "./server-process.js";
 
 const USAGE = `usage: npm run bench:rate-limit-cpu [-- --path <rpc path>] [--rounds 3] [--seconds 5]
 
@@ -30,12 +30,6 @@ const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
 const CONNECTIONS = 50;
 /** Clock ticks per second of /proc/<pid>/stat's times. */
 const TICKS_PER_SECOND = 100;
-
-/** A process and the processes it started (the cluster's workers). */
-function processTree(pid: number): number[] {
-  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
-  return [pid, ...children];
-}
 
 /** User and system CPU of the processes so far, in milliseconds; a process gone counts 0. */
 function cpuMs(pids: number[]): number {
@@ -86,7 +80,7 @@ async function main(): Promise<void> {
     console.log("| round | service | req/s | service CPU | MariaDB CPU | Redis CPU |\n| ---: | --- | ---: | ---: | ---: | ---: |");
     for (let round = 1; round <= rounds; round++) {
       for (const [name, service] of Object.entries(services)) {
-        const parties = [processTree(service.pid), pidOf("mariadbd"), pidOf("redis-server")];
+        const parties = [await processTree(service.pid), pidOf("mariadbd"), pidOf("redis-server")];
         await load(service.url, [reference], { connections: CONNECTIONS, durationS: 1, addresses: ADDRESS_POOL });
         const before = parties.map(cpuMs);
         const result = await load(service.url, [reference], { connections: CONNECTIONS, durationS: seconds, addresses: ADDRESS_POOL });

@@ -60,7 +60,7 @@ export interface Cell {
   db?: DatabaseUse;
   /** Problems found in the subject's answers before the load; empty when they were right. */
   answerProblems: string[];
-  /** The same requests right after, with the rate limit on at its default (at 50 connections). */
+  /** The same requests with the rate limit on at its default, in rounds with limit-off cells (at 50 connections). */
   limitOn?: LimitOn;
 }
 

@@ -97,10 +97,15 @@ export function startServerProcess(
   });
 }
 
-/** The memory of `pid` and of the processes it started (the cluster's workers). */
-async function readMemory(pid: number): Promise<Memory> {
+/** `pid` and the processes it started (the cluster's workers). */
+export async function processTree(pid: number): Promise<number[]> {
   const children = await readFile(`/proc/${pid}/task/${pid}/children`, "utf8").catch(() => "");
-  const pids = [pid, ...children.trim().split(/\s+/).filter(Boolean).map(Number)];
+  return [pid, ...children.trim().split(/\s+/).filter(Boolean).map(Number)];
+}
+
+/** The memory of `pid` and of the processes it started. */
+async function readMemory(pid: number): Promise<Memory> {
+  const pids = await processTree(pid);
   const each = await Promise.all(pids.map(readProcessMemory));
   return {
     processes: pids.length,
